@@ -1,0 +1,1 @@
+"""Encrypted SQLCipher storage: key providers, schema and migrations, repositories."""

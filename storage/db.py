@@ -1,0 +1,208 @@
+"""Opening the SQLCipher database: key, pragmas, schema migrations, error sorting.
+
+Opening never creates a fresh database over an existing file: a wrong key or a damaged file is an
+error and the file is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from storage.errors import (
+    DatabaseDamagedError,
+    DatabaseKeyError,
+    DatabaseMissingError,
+    DatabaseTooNewError,
+    DiskFullError,
+    StorageError,
+)
+from storage.files import create_private_file
+
+Connection = Any  # sqlcipher3 ships no type information
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add one.
+MIGRATIONS: list[str] = [
+    # 1: the outbox of captured transactions, its audit trail, and encrypted settings/secrets.
+    """
+    CREATE TABLE transactions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('sale', 'void', 'refund')),
+        state TEXT NOT NULL CHECK (state IN
+            ('queued', 'uploading', 'pending', 'uploaded', 'failed', 'cancelled')),
+        amount TEXT,
+        currency TEXT,
+        tips TEXT,
+        exposure_minor INTEGER NOT NULL DEFAULT 0,
+        origin_uuid TEXT REFERENCES transactions(uuid),
+        origin_brn TEXT,
+        masked_card TEXT,
+        card_data TEXT,
+        auth_code TEXT,
+        captured_at TEXT NOT NULL,
+        captured_ts REAL NOT NULL,
+        brn TEXT,
+        error_code TEXT,
+        error_desc TEXT,
+        duplicate INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ts REAL NOT NULL DEFAULT 0,
+        updated_ts REAL NOT NULL
+    );
+    CREATE INDEX transactions_state ON transactions(state, kind, id);
+    CREATE INDEX transactions_brn ON transactions(brn) WHERE brn IS NOT NULL;
+    CREATE INDEX transactions_origin ON transactions(origin_uuid) WHERE origin_uuid IS NOT NULL;
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at_ts REAL NOT NULL,
+        tx_uuid TEXT,
+        event TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT,
+        detail TEXT
+    );
+    CREATE INDEX audit_tx ON audit(tx_uuid);
+    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    """,
+    # 2: the store's card block list: local copy plus derived pending add/del per card.
+    """
+    CREATE TABLE blocklist (
+        card_number TEXT PRIMARY KEY,
+        masked TEXT NOT NULL,
+        desired INTEGER NOT NULL CHECK (desired IN (0, 1)),
+        on_gateway INTEGER NOT NULL CHECK (on_gateway IN (0, 1)),
+        failed_reason TEXT,
+        updated_ts REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX blocklist_pending ON blocklist(desired, on_gateway, card_number);
+    """,
+    # 3: history of sync runs (window and unattended) for the Sync screen and the status bar.
+    """
+    CREATE TABLE sync_runs (
+        id INTEGER PRIMARY KEY,
+        started_ts REAL NOT NULL,
+        finished_ts REAL,
+        trigger TEXT NOT NULL,
+        outcome TEXT,
+        summary TEXT
+    );
+    CREATE INDEX transactions_captured ON transactions(captured_ts);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def classify_sqlite_error(exc: BaseException) -> StorageError:
+    """Sort an SQLite error into a plain-words environment error (disk, damage, lock)."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFullError("The disk is full; nothing was stored. Free some space and try again.")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DatabaseDamagedError(
+            "The database file is damaged; see 'Damaged database' in docs/operations.md."
+        )
+    if "locked" in text or "busy" in text:
+        return StorageError("The database is busy in another program; try again in a moment.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return StorageError("The database file cannot be written; check its permissions and disk.")
+    return StorageError("The database reported an error; nothing was stored.")
+
+
+def _apply_key(conn: Connection, key: bytes) -> None:
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    # Raw key: SQLCipher uses these 32 bytes directly, so no key derivation on every open.
+    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+
+
+def _looks_plaintext(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(16) == SQLITE_HEADER
+
+
+def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
+    """Apply forward migrations up to `target`, each in its own transaction."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise DatabaseTooNewError(
+            f"This database has schema version {version}, newer than this program understands "
+            f"({SCHEMA_VERSION}); install the newer Edge Uploader."
+        )
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            version += 1
+            conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return version
+
+
+def open_database(
+    path: Path,
+    key: bytes,
+    *,
+    create: bool = False,
+    key_known_good: bool = False,
+    target_version: int = SCHEMA_VERSION,
+    connect: Callable[..., Connection] = sqlcipher.connect,
+) -> Connection:
+    """Open (or with `create`, create) the encrypted queue and bring its schema up to date.
+
+    `key_known_good` says the key matched the installation's key check, so a failure to read
+    page 1 means damage rather than a wrong key.
+    """
+    is_new = not path.exists() or path.stat().st_size == 0
+    if not path.exists():
+        if not create:
+            raise DatabaseMissingError(
+                f"No queue database at {path}; run 'edge-app init' first."
+            )
+        create_private_file(path)
+    elif not is_new and _looks_plaintext(path):
+        raise DatabaseDamagedError(f"{path} is not an encrypted Edge Uploader database.")
+    conn = connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    try:
+        _apply_key(conn, key)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlcipher.DatabaseError:
+            if key_known_good:
+                raise DatabaseDamagedError(
+                    "The database file is damaged; see 'Damaged database' in docs/operations.md."
+                ) from None
+            raise DatabaseKeyError(
+                "The database key does not open this database (wrong key or damaged file)."
+            ) from None
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        migrate(conn, target_version)
+    except sqlcipher.Error as exc:
+        conn.close()
+        raise classify_sqlite_error(exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    _tighten_sidecars(path)
+    return conn
+
+
+def _tighten_sidecars(path: Path) -> None:
+    """SQLite creates -wal and -shm with the database's mode; make sure they are owner-only."""
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists() and os.name != "nt":
+            os.chmod(sidecar, 0o600)

@@ -1,0 +1,29 @@
+"""Storage errors: each message is one plain sentence for a person, never card data or keys."""
+
+
+class StorageError(Exception):
+    """The database or key store cannot be used; nothing was changed on disk."""
+
+
+class KeyUnavailable(StorageError):
+    """The database key cannot be obtained (no backend, wrong passphrase, missing key)."""
+
+
+class DatabaseKeyError(StorageError):
+    """The key does not open this database."""
+
+
+class DatabaseDamagedError(StorageError):
+    """The database file is damaged or is not an Edge Uploader database."""
+
+
+class DatabaseMissingError(StorageError):
+    """There is no database yet: the installation was not initialised."""
+
+
+class DatabaseTooNewError(StorageError):
+    """The database was written by a newer version of the program."""
+
+
+class DiskFullError(StorageError):
+    """The disk is full; the write was rolled back."""

@@ -1,0 +1,42 @@
+"""Fixtures shared by every suite: every data folder points at a temp dir, no real keyring."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import TEST_KEY, init_app
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test touches the user's data folder, keyring or passphrase."""
+    monkeypatch.setenv("EDGE_APP_HOME", str(tmp_path / "default-home"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("EDGE_APP_DB_KEY", raising=False)
+    monkeypatch.delenv("EDGE_APP_PASSPHRASE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def db_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("EDGE_APP_DB_KEY", TEST_KEY)
+    return TEST_KEY
+
+
+@pytest.fixture
+def app(home: Path, db_key: str) -> Iterator[object]:
+    application = init_app(home)
+    yield application
+    application.close()
+
+

@@ -1,0 +1,118 @@
+"""Opening the encrypted database: pragmas, wrong keys, damage, migrations."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from storage.db import MIGRATIONS, SCHEMA_VERSION, open_database
+from storage.errors import (
+    DatabaseDamagedError,
+    DatabaseKeyError,
+    DatabaseMissingError,
+    DatabaseTooNewError,
+)
+
+KEY = bytes.fromhex("cd" * 32)
+OTHER = bytes.fromhex("ef" * 32)
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def make_db(path: Path, version: int = SCHEMA_VERSION) -> None:
+    conn = open_database(path, KEY, create=True, target_version=version)
+    conn.close()
+
+
+def test_new_database_is_encrypted_owner_only_with_durable_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    conn = open_database(path, KEY, create=True)
+    conn.execute("INSERT INTO settings VALUES ('probe', 'PLAINTEXT-MARKER')")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    for file in tmp_path.iterdir():
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+        assert b"PLAINTEXT-MARKER" not in file.read_bytes()
+        assert not file.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_missing_database_is_not_created_silently(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseMissingError, match="edge-app init"):
+        open_database(tmp_path / "queue.db", KEY)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_key_changes_nothing_on_disk(tmp_path: Path) -> None:
+    make_db(tmp_path / "queue.db")
+    before = snapshot(tmp_path)
+    with pytest.raises(DatabaseKeyError, match="key"):
+        open_database(tmp_path / "queue.db", OTHER)
+    assert snapshot(tmp_path) == before
+
+
+def test_damaged_file_is_reported_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    make_db(path)
+    data = bytearray(path.read_bytes())
+    data[100:200] = os.urandom(100)
+    path.write_bytes(bytes(data))
+    before = snapshot(tmp_path)
+    with pytest.raises(DatabaseDamagedError, match="damaged"):
+        open_database(path, KEY, key_known_good=True)
+    assert snapshot(tmp_path) == before
+
+
+def test_plaintext_sqlite_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    plain = sqlcipher.connect(str(path))
+    plain.execute("CREATE TABLE t (a)")
+    plain.commit()
+    plain.close()
+    before = snapshot(tmp_path)
+    with pytest.raises(DatabaseDamagedError, match="not an encrypted"):
+        open_database(path, KEY)
+    assert snapshot(tmp_path) == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    conn = open_database(path, KEY, create=True)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(DatabaseTooNewError, match="newer"):
+        open_database(path, KEY)
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: int) -> None:
+    path = tmp_path / "queue.db"
+    make_db(path, version)
+    conn = open_database(path, KEY, target_version=version)
+    conn.execute(
+        "INSERT INTO transactions (uuid, kind, state, amount, currency, captured_at, captured_ts, "
+        "updated_ts) VALUES ('u-1', 'sale', 'queued', '10.00', 'HKD', '2026-01-01T00:00:00+08:00', 1, 1)"
+    )
+    conn.execute("INSERT INTO settings VALUES ('kept', 'yes')")
+    conn.close()
+    upgraded = open_database(path, KEY)
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert upgraded.execute("SELECT amount FROM transactions WHERE uuid = 'u-1'").fetchone() == ("10.00",)
+    assert upgraded.execute("SELECT value FROM settings WHERE name = 'kept'").fetchone() == ("yes",)
+    tables = {r[0] for r in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"transactions", "audit", "settings", "blocklist", "sync_runs"} <= tables
+    upgraded.close()
+
+
+def test_every_migration_is_applied_in_order() -> None:
+    assert SCHEMA_VERSION == len(MIGRATIONS) >= 2

@@ -251,6 +251,91 @@ class App:
             raise KeyUnavailable("No gateway password is stored; run 'edge-app login' first.")
         return self.config.username, password
 
+    # -- gateway and sync ----------------------------------------------------------------------
+
+    def device_info(self) -> Any:
+        from edge_app.gateway.adapter import DeviceInfo
+
+        return DeviceInfo(
+            device_id=self.config.device_id,
+            time_zone=local_time_zone(),
+            app_type=self.config.app_type,
+            app_version=__version__,
+            device_type=self.config.device_type,
+            device_model=self.config.device_model,
+            system_version=system_description(),
+        )
+
+    def gateway_client(self, transport: Any = None) -> Any:
+        """A client for this installation; one token per installation, kept encrypted."""
+        from edge_app.gateway.client import GatewayClient, GatewayConfig
+
+        client_secret = self.store.get_setting(SECRET_CLIENT) or _environment_secret(self.config)
+        config = GatewayConfig(
+            login_url=self.config.login_url,
+            base_url=self.config.base_url,
+            store_id=self.config.store_id,
+            client_id=self.config.client_id,
+            client_secret=client_secret,
+            device=self.device_info(),
+            signing_secret=self.store.get_setting(SECRET_SIGNING),
+        )
+        return GatewayClient(config, _TokenStore(self.store), self.credentials, transport=transport)
+
+    def login(self, password: str) -> None:
+        """Log in with `password`; on success keep it (encrypted) for unattended re-logins."""
+        if not password:
+            raise ValidationError("Password must not be empty.", "password")
+        client = self.gateway_client()
+        try:
+            client.login(self.config.username, password)
+        finally:
+            client.close()
+        self.set_password(password)
+
+    def sync_options(self, **overrides: Any) -> Any:
+        from edge_app.sync.engine import SyncOptions
+
+        values: dict[str, Any] = {
+            "batch_size": self.config.batch_size,
+            "concurrency": self.config.concurrency,
+            "query_interval": float(self.config.query_interval),
+            "pending_wait": float(self.config.pending_wait),
+            "device_sn": self.config.device_id,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return SyncOptions(**values)
+
+    def sync(
+        self,
+        *,
+        trigger: str = "manual",
+        progress: Callable[[Any], None] | None = None,
+        cancel: Any = None,
+        transport: Any = None,
+        **overrides: Any,
+    ) -> Any:
+        """One sync run under the installation's inter-process lock, recorded in the history."""
+        from edge_app.sync.engine import SyncEngine
+        from edge_app.sync.lock import SyncLock
+
+        with SyncLock(self.home, trigger):
+            run_id = self.store.start_sync_run(trigger)
+            client = self.gateway_client(transport)
+            summary = None
+            try:
+                engine = SyncEngine(
+                    self.store, client, self.sync_options(**overrides),
+                    progress=progress, cancel=cancel,
+                )
+                summary = engine.run()
+            finally:
+                client.close()
+                if summary is None:
+                    self.store.finish_sync_run(run_id, "error", {"outcome": "error"})
+            self.store.finish_sync_run(run_id, summary.outcome, summary.to_json())
+            return summary
+
     # -- capture ------------------------------------------------------------------------------
 
     def _context(self, now: datetime) -> _CaptureContext:
@@ -645,6 +730,52 @@ def _remove_partial_install(home: Path, *, remove_dir: bool) -> None:
         (home / name).unlink(missing_ok=True)
     if remove_dir:
         shutil.rmtree(home, ignore_errors=True)
+
+
+class _TokenStore:
+    """The gateway token lives in the encrypted settings table (one per installation)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def load_token(self) -> str | None:
+        return self._store.get_setting(SECRET_TOKEN)
+
+    def save_token(self, token: str) -> None:
+        self._store.set_setting(SECRET_TOKEN, token, audit_detail="gateway token renewed")
+
+
+def _environment_secret(config: AppConfig) -> str:
+    from edge_app.gateway.adapter import ENVIRONMENTS
+
+    if config.environment in ENVIRONMENTS:
+        return ENVIRONMENTS[config.environment].client_secret
+    if config.environment == "sandbox":
+        return SANDBOX_CLIENT
+    raise KeyUnavailable("The custom environment's client secret is missing; run init again.")
+
+
+def local_time_zone() -> str:
+    """The IANA name of the local zone (X-USER-TIME-ZONE), or UTC when it cannot be told."""
+    import os as _os
+
+    tz = _os.environ.get("TZ", "")
+    if "/" in tz:
+        return tz.lstrip(":")
+    try:
+        link = Path("/etc/localtime").resolve()
+        parts = link.parts
+        if "zoneinfo" in parts:
+            return "/".join(parts[parts.index("zoneinfo") + 1 :])
+    except OSError:
+        pass
+    try:
+        tzname = Path("/etc/timezone").read_text().strip()
+        if tzname:
+            return tzname
+    except OSError:
+        pass
+    return "UTC"
 
 
 def system_description() -> str:

@@ -1,0 +1,219 @@
+"""Outbox operations the sync engine uses: claim a batch, record a batch's results.
+
+Each function is one SQLite transaction for a whole batch (not one per record), which is what
+keeps a 10,000-record sync close to the cost of its HTTP requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from edge_app.domain.transactions import CardData, TxKind, TxState, UploadItem, check_transition
+from storage.repository import TX_COLUMNS, Store, TxRecord
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to write for one record after the gateway answered (or did not)."""
+
+    uuid: str
+    state: TxState
+    brn: str | None = None
+    error_code: str | None = None
+    error_desc: str | None = None
+    duplicate: bool = False
+    retry_at: float | None = None  # for a record going back to queued: not before this time
+    count_attempt: bool = True
+    detail: str | None = None
+
+
+def recover_interrupted(store: Store) -> int:
+    """Put records a dead run left in `uploading` back to `queued` (they go again, same uuid)."""
+    with store.transaction() as conn:
+        rows = conn.execute(
+            "SELECT uuid FROM transactions WHERE state = 'uploading'"
+        ).fetchall()
+        for (uuid,) in rows:
+            conn.execute(
+                "UPDATE transactions SET state = 'queued', updated_ts = ? WHERE uuid = ?",
+                (store.now(), uuid),
+            )
+            store.audit(
+                conn, "state", tx_uuid=uuid, from_state="uploading", to_state="queued",
+                detail="interrupted run recovered; resent with the same uuid",
+            )
+        return len(rows)
+
+
+def count_ready(store: Store, kind: TxKind, now: float) -> int:
+    rows = store.query(
+        "SELECT count(*) FROM transactions WHERE state = 'queued' AND kind = ? "
+        "AND next_attempt_ts <= ?",
+        (kind.value, now),
+    )
+    return int(rows[0][0])
+
+
+def _item(record: TxRecord, card: CardData | None, origin_brn: str | None) -> UploadItem:
+    return UploadItem(
+        uuid=record.uuid,
+        kind=record.kind,
+        captured_at=datetime.fromisoformat(record.captured_at),
+        amount=record.amount,
+        currency=record.currency,
+        tips=record.tips,
+        card=card,
+        auth_code=record.auth_code,
+        origin_brn=origin_brn,
+    )
+
+
+def claim_batch(
+    store: Store, kind: TxKind, limit: int, now: float, after_id: int = 0
+) -> list[UploadItem]:
+    """Move up to `limit` ready records of `kind` to `uploading` and return them as upload items.
+
+    Voids and refunds are ready only once their origin BRN is known.
+    """
+    with store.transaction() as conn:
+        if kind is TxKind.SALE:
+            rows = conn.execute(
+                f"SELECT {TX_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
+                "AND kind = 'sale' AND next_attempt_ts <= ? AND id > ? ORDER BY id LIMIT ?",
+                (now, after_id, limit),
+            ).fetchall()
+        else:
+            rows = conn.execute(
+                f"SELECT {TX_COLUMNS}, NULL FROM transactions WHERE state = 'queued' "
+                "AND kind = ? AND origin_brn IS NOT NULL AND next_attempt_ts <= ? AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (kind.value, now, after_id, limit),
+            ).fetchall()
+        items: list[UploadItem] = []
+        for row in rows:
+            record = TxRecord.from_row(row[:-1])
+            card = CardData.from_json(row[-1]) if row[-1] else None
+            if kind is TxKind.SALE and card is None:
+                continue  # cannot happen for a queued sale; never send a sale without its card
+            items.append(_item(record, card, record.origin_brn))
+        conn.executemany(
+            "UPDATE transactions SET state = 'uploading', updated_ts = ? WHERE uuid = ?",
+            [(store.now(), item.uuid) for item in items],
+        )
+        conn.executemany(
+            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
+            "VALUES (?, ?, 'state', 'queued', 'uploading', NULL)",
+            [(store.now(), item.uuid) for item in items],
+        )
+        return items
+
+
+def last_id(store: Store, uuid: str) -> int:
+    rows = store.query("SELECT id FROM transactions WHERE uuid = ?", (uuid,))
+    return int(rows[0][0]) if rows else 0
+
+
+def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
+    """Write a batch's results in one transaction; final states erase the card data."""
+    if not outcomes:
+        return
+    with store.transaction() as conn:
+        now = store.now()
+        for outcome in outcomes:
+            row = conn.execute(
+                "SELECT state FROM transactions WHERE uuid = ?", (outcome.uuid,)
+            ).fetchone()
+            if row is None:
+                continue
+            old = TxState(row[0])
+            if old is outcome.state and old is not TxState.PENDING:
+                continue
+            check_transition(old, outcome.state)
+            final = outcome.state in (TxState.UPLOADED, TxState.FAILED, TxState.CANCELLED)
+            conn.execute(
+                "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
+                "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
+                "updated_ts = ?"
+                + (", card_data = NULL" if final else "")
+                + " WHERE uuid = ?",
+                (
+                    outcome.state.value,
+                    outcome.brn,
+                    outcome.error_code,
+                    outcome.error_desc,
+                    int(outcome.duplicate),
+                    1 if outcome.count_attempt else 0,
+                    outcome.retry_at or 0,
+                    now,
+                    outcome.uuid,
+                ),
+            )
+            if old is not outcome.state:
+                store.audit(
+                    conn, "state", tx_uuid=outcome.uuid, from_state=old.value,
+                    to_state=outcome.state.value,
+                    detail=outcome.detail or _detail(outcome),
+                )
+            if outcome.state is TxState.UPLOADED and outcome.brn:
+                # Voids and refunds of this sale can go now: they carry its BRN.
+                conn.execute(
+                    "UPDATE transactions SET origin_brn = ? WHERE origin_uuid = ? "
+                    "AND origin_brn IS NULL",
+                    (outcome.brn, outcome.uuid),
+                )
+
+
+def _detail(outcome: Outcome) -> str | None:
+    parts = []
+    if outcome.brn:
+        parts.append(f"brn {outcome.brn}")
+    if outcome.duplicate:
+        parts.append("gateway already had it")
+    if outcome.error_code:
+        parts.append(f"error {outcome.error_code}")
+    return ", ".join(parts) or None
+
+
+def attempts_of(store: Store, uuids: Sequence[str]) -> dict[str, int]:
+    if not uuids:
+        return {}
+    rows = store.query(
+        f"SELECT uuid, attempts FROM transactions WHERE uuid IN ({','.join('?' * len(uuids))})",
+        list(uuids),
+    )
+    return {str(u): int(a) for u, a in rows}
+
+
+def pending_uuids(store: Store, limit: int = 10_000) -> list[str]:
+    rows = store.query(
+        "SELECT uuid FROM transactions WHERE state = 'pending' ORDER BY id LIMIT ?", (limit,)
+    )
+    return [str(r[0]) for r in rows]
+
+
+def settle_orphaned_follow_ups(store: Store) -> int:
+    """Voids/refunds whose sale was declined can never go: mark them failed, with the reason."""
+    rows = store.query(
+        "SELECT f.uuid FROM transactions f JOIN transactions s ON s.uuid = f.origin_uuid "
+        "WHERE f.state = 'queued' AND s.state IN ('failed', 'cancelled')"
+    )
+    outcomes = [
+        Outcome(
+            uuid=str(r[0]), state=TxState.FAILED, error_desc="The original sale was not accepted.",
+            count_attempt=False, detail="original sale failed or cancelled",
+        )
+        for r in rows
+    ]
+    apply_outcomes(store, outcomes)
+    return len(outcomes)
+
+
+def waiting_for_sale(store: Store) -> int:
+    rows = store.query(
+        "SELECT count(*) FROM transactions WHERE state = 'queued' AND kind != 'sale' "
+        "AND origin_brn IS NULL"
+    )
+    return int(rows[0][0])
+

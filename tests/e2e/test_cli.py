@@ -1,0 +1,162 @@
+"""The command line as scripts and installers use it: exact names, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import TEST_CVV, TEST_KEY, VISA, files_containing
+
+
+def run(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "EDGE_APP_DB_KEY": TEST_KEY, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "edge_app", "--home", str(home), *args],
+        env=full_env, capture_output=True, text=True, input=stdin, timeout=120, check=False,
+    )
+
+
+def init(home: Path, *extra: str) -> None:
+    result = run(home, "init", "--store-id", "store-1", "--environment", "sandbox",
+                 "--username", "cashier", *extra)
+    assert result.returncode == 0, result.stderr
+
+
+def assert_refused(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) >= 1 and lines[0].startswith("edge-app: ")
+    assert "Traceback" not in result.stderr
+    assert VISA not in result.stderr and VISA not in result.stdout
+
+
+def status(home: Path) -> dict:
+    result = run(home, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_version() -> None:
+    result = subprocess.run([sys.executable, "-m", "edge_app", "--version"], capture_output=True,
+                            text=True, check=True)
+    assert result.stdout.strip().startswith("edge-app 0.")
+
+
+def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
+    init(home)
+    result = run(home, "capture", "sale", "--amount", "12.50", "--currency", "HKD",
+                 "--card-number", VISA, "--expiry", "2912", "--cvv", TEST_CVV)
+    assert result.returncode == 0, result.stderr
+    uuid = result.stdout.split()[-1]
+    assert len(uuid) == 36
+    refund = run(home, "capture", "refund", "--original", uuid, "--amount", "2.50")
+    assert refund.returncode == 0, refund.stderr
+    doc = status(home)
+    assert doc["transactions"] == {"queued": 2, "uploading": 0, "pending": 0, "uploaded": 0,
+                                   "failed": 0, "cancelled": 0}
+    assert doc["blocklist"] == {"cards": 0, "pending": 0, "failed": 0}
+    void = run(home, "capture", "void", "--original", uuid)
+    assert_refused(void)  # a refunded sale cannot be voided
+    assert files_containing(home, [VISA]) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["capture", "sale", "--amount", "abc", "--currency", "HKD", "--card-number", VISA, "--expiry", "2912"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", "4111111111111112", "--expiry", "2912"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", VISA, "--expiry", "2001"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", VISA, "--expiry", "2912", "--cvv", "1"],
+        ["capture", "sale", "--amount", "1", "--currency", "QQQ", "--card-number", VISA, "--expiry", "2912"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--reader-mode", "swipe"],
+        ["capture", "void", "--original", "no-such-sale-uuid-0000000000000000000"],
+        ["capture", "refund", "--original", "BRN404", "--amount", "1"],
+        ["blocklist", "add", "1234"],
+        ["import", "transactions", "/nonexistent/file.jsonl"],
+        ["capture", "sale", "--amount", "1"],
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_stores_nothing(home: Path, args: list[str]) -> None:
+    init(home)
+    assert_refused(run(home, *args))
+    doc = status(home)
+    assert sum(doc["transactions"].values()) == 0
+    assert doc["blocklist"]["cards"] == 0
+
+
+def test_not_initialised_and_wrong_key(home: Path) -> None:
+    assert_refused(run(home, "status"))
+    init(home)
+    assert_refused(run(home, "status", env={"EDGE_APP_DB_KEY": "00" * 32}))
+    assert_refused(run(home, "status", env={"EDGE_APP_DB_KEY": "xyz"}))
+
+
+def test_init_refuses_second_setup_and_bad_settings(home: Path, tmp_path: Path) -> None:
+    init(home)
+    assert_refused(run(home, "init", "--store-id", "s", "--environment", "sandbox", "--username", "u"))
+    other = tmp_path / "other"
+    assert_refused(run(other, "init", "--store-id", "bad id!", "--environment", "sandbox", "--username", "u"))
+    assert not other.exists()
+    assert_refused(run(other, "init", "--store-id", "s1", "--environment", "custom", "--username", "u",
+                       "--base-url", "http://gateway.example.com", "--client-id", "c", "--client-secret", "x"))
+    assert not other.exists()
+
+
+def test_import_reports_bad_lines(home: Path, tmp_path: Path) -> None:
+    init(home)
+    path = tmp_path / "day.jsonl"
+    good = {"kind": "sale", "amount": "5.00", "currency": "HKD", "card_number": VISA, "expiry": "2912"}
+    path.write_text("\n".join(json.dumps(r) for r in [good, {**good, "amount": "-1"}, good]) + "\n")
+    result = run(home, "import", "transactions", str(path))
+    assert_refused(result)
+    assert "line 2" in result.stderr
+    path.write_text("\n".join(json.dumps(good) for _ in range(3)) + "\n")
+    result = run(home, "import", "transactions", str(path))
+    assert result.returncode == 0, result.stderr
+    assert status(home)["transactions"]["queued"] == 3
+
+
+def test_blocklist_commands(home: Path, tmp_path: Path) -> None:
+    init(home)
+    assert run(home, "blocklist", "add", VISA, "5555 5555 5555 4444").returncode == 0
+    listed = json.loads(run(home, "blocklist", "list", "--json").stdout)
+    assert listed["cards"] == 2 and listed["pending"] == 2
+    assert {e["card"] for e in listed["entries"]} == {"411111******1111", "555555******4444"}
+    assert run(home, "blocklist", "del", VISA).returncode == 0
+    out = tmp_path / "list.csv"
+    assert run(home, "blocklist", "export", str(out)).returncode == 0
+    assert VISA not in out.read_text()
+    text = run(home, "blocklist", "list")
+    assert "555555******4444" in text.stdout and VISA not in text.stdout
+
+
+def test_login_and_sync_against_sandbox_process(home: Path) -> None:
+    from edge_app.sandbox.server import SandboxGateway
+
+    with SandboxGateway() as gateway:
+        init(home, "--base-url", gateway.url)
+        assert_refused(run(home, "login", "--password-stdin", stdin="wrong\n"))
+        login = run(home, "login", "--password-stdin", stdin="sandbox\n")
+        assert login.returncode == 0, login.stderr
+        run(home, "capture", "sale", "--amount", "3", "--currency", "HKD", "--card-number", VISA,
+            "--expiry", "2912")
+        result = run(home, "sync", "--json", "--query-interval", "0.2")
+        assert result.returncode == 0, result.stderr
+        summary = json.loads(result.stdout)
+        assert summary["uploaded"] == 1 and summary["outcome"] == "done"
+        assert status(home)["last_sync"]["outcome"] == "done"
+
+
+def test_core_imports_without_qt() -> None:
+    code = (
+        "import sys; sys.modules['PySide6'] = None\n"
+        "import edge_app.cli, edge_app.services, edge_app.sync.engine, edge_app.gateway.client, "
+        "edge_app.sandbox.server, edge_app.commands, storage.repository, storage.outbox\n"
+        "from edge_app.cli import build_parser; build_parser()\n"
+        "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

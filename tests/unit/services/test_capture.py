@@ -1,0 +1,200 @@
+"""Capture rules through the service facade, on a real SQLCipher database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import AMEX, MASTERCARD, TEST_CVV, VISA, files_containing, init_app
+
+from edge_app.domain.errors import ValidationError
+from edge_app.domain.transactions import TxState
+
+NOW = datetime(2026, 11, 26, 14, 0, tzinfo=datetime.now().astimezone().tzinfo)
+
+
+def sale(app: Any, **overrides: Any) -> Any:
+    fields: dict[str, Any] = {
+        "amount": "12.50",
+        "currency": "HKD",
+        "card_number": VISA,
+        "expiry": "2912",
+        "cvv": TEST_CVV,
+    }
+    fields.update(overrides)
+    return app.capture_sale(**fields)
+
+
+def total_rows(app: Any) -> int:
+    return sum(app.store.counts_by_state().values())
+
+
+def mark_uploaded(app: Any, uuid: str, brn: str) -> None:
+    with app.store.transaction() as conn:
+        conn.execute(
+            "UPDATE transactions SET state = 'uploaded', brn = ?, card_data = NULL WHERE uuid = ?",
+            (brn, uuid),
+        )
+
+
+@pytest.fixture
+def clocked(app: Any) -> Any:
+    app.clock = lambda: NOW
+    return app
+
+
+def test_sale_is_queued_durably_and_card_data_is_not_on_disk(clocked: Any, home: Path) -> None:
+    result = sale(clocked)
+    assert result.state is TxState.QUEUED
+    record = clocked.store.get(result.uuid)
+    assert record.masked_card == "411111******1111"
+    assert record.amount is not None and str(record.amount) == "12.50"
+    assert clocked.store.counts_by_state()["queued"] == 1
+    assert clocked.store.audit_trail(result.uuid)[0][1] == "captured"
+    assert files_containing(home, [VISA, TEST_CVV + '"']) == []
+
+
+BAD_SALES = [
+    ({"amount": "abc"}, "amount"),
+    ({"amount": "0"}, "amount"),
+    ({"amount": "1.234"}, "amount"),
+    ({"amount": "-5"}, "amount"),
+    ({"amount": "1e3"}, "amount"),
+    ({"currency": "XYZ"}, "currency"),
+    ({"card_number": "4111111111111112"}, "card_number"),
+    ({"card_number": "4111"}, "card_number"),
+    ({"expiry": "1301"}, "expiry"),
+    ({"expiry": "2001"}, "expiry"),
+    ({"cvv": "12"}, "cvv"),
+    ({"tips": "x"}, "tips"),
+    ({"reader_mode": "swipe", "card_number": None, "expiry": None}, "track2"),
+    ({"reader_mode": "contact", "track2": f";{VISA}=29121010000000000000?"}, "card_sn"),
+    ({"uuid": "not-a-uuid"}, "uuid"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field"), BAD_SALES)
+def test_bad_sale_is_refused_with_a_sentence_and_nothing_stored(
+    clocked: Any, overrides: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as info:
+        sale(clocked, **overrides)
+    message = str(info.value)
+    assert message.endswith(".") and "\n" not in message
+    assert VISA not in message and TEST_CVV not in message
+    errors = getattr(info.value, "errors", {info.value.field: message})
+    assert field in errors
+    assert total_rows(clocked) == 0
+
+
+def test_reused_uuid_is_refused(clocked: Any) -> None:
+    first = sale(clocked)
+    with pytest.raises(ValidationError, match="already stored"):
+        sale(clocked, uuid=first.uuid)
+    assert total_rows(clocked) == 1
+
+
+def test_blacklisted_card_is_refused(clocked: Any) -> None:
+    clocked.blocklist_add([MASTERCARD])
+    with pytest.raises(ValidationError, match="block list"):
+        sale(clocked, card_number=MASTERCARD)
+    assert total_rows(clocked) == 0
+    assert sale(clocked).state is TxState.QUEUED
+
+
+def test_whitelist_only_lets_listed_cards_pass(home: Path, db_key: str) -> None:
+    app = init_app(home, list_mode="whitelist")
+    app.clock = lambda: NOW
+    app.blocklist_add([VISA])
+    with pytest.raises(ValidationError, match="allowed list"):
+        sale(app, card_number=AMEX, cvv="1234")
+    assert sale(app).state is TxState.QUEUED
+    app.close()
+
+
+def test_per_transaction_and_total_limits(clocked: Any) -> None:
+    clocked.update_config(
+        limits={"per_transaction": {"HKD": "100.00"}, "total_per_currency": {"HKD": "150.00"},
+                "warn_after_hours": 24, "refuse_after_hours": 72}
+    )
+    with pytest.raises(ValidationError):
+        sale(clocked, amount="100.01")
+    with pytest.raises(ValidationError):
+        sale(clocked, amount="90.00", tips="10.01")  # tips count towards the exposure
+    sale(clocked, amount="100.00")
+    with pytest.raises(ValidationError):
+        sale(clocked, amount="50.01")
+    sale(clocked, amount="50.00")
+    assert clocked.store.counts_by_state()["queued"] == 2
+    assert str(clocked.store.unsent_totals()["HKD"]) == "150.00"
+
+
+def test_old_unsent_records_warn_then_refuse(clocked: Any) -> None:
+    sale(clocked)
+    clocked.clock = lambda: NOW + timedelta(hours=25)
+    assert sale(clocked).warnings
+    clocked.clock = lambda: NOW + timedelta(hours=73)
+    with pytest.raises(ValidationError, match="72 hours"):
+        sale(clocked)
+    assert total_rows(clocked) == 2
+
+
+def test_void_of_queued_sale_cancels_both_and_erases_card(clocked: Any) -> None:
+    original = sale(clocked)
+    void = clocked.capture_void(original.uuid)
+    assert void.state is TxState.CANCELLED
+    assert clocked.store.get(original.uuid).state is TxState.CANCELLED
+    assert clocked.store.load_card(original.uuid) is None
+    assert clocked.store.counts_by_state()["queued"] == 0
+
+
+def test_void_of_uploaded_sale_is_queued_with_its_brn(clocked: Any) -> None:
+    original = sale(clocked)
+    mark_uploaded(clocked, original.uuid, "BRN-1")
+    void = clocked.capture_void("BRN-1")
+    record = clocked.store.get(void.uuid)
+    assert record.state is TxState.QUEUED and record.origin_brn == "BRN-1"
+    assert record.origin_uuid == original.uuid
+    with pytest.raises(ValidationError):
+        clocked.capture_void(original.uuid)  # already voided
+    with pytest.raises(ValidationError):
+        clocked.capture_refund(original.uuid, "1.00")  # voided sales cannot be refunded
+
+
+def test_void_of_a_refund_is_refused(clocked: Any) -> None:
+    original = sale(clocked)
+    refund = clocked.capture_refund(original.uuid, "2.00")
+    with pytest.raises(ValidationError, match="not a sale"):
+        clocked.capture_void(refund.uuid)
+
+
+def test_refunds_never_exceed_the_sale(clocked: Any) -> None:
+    original = sale(clocked, amount="30.00")
+    clocked.capture_refund(original.uuid, "10.00")
+    clocked.capture_refund(original.uuid, "15.00")
+    with pytest.raises(ValidationError, match=r"5\.00"):
+        clocked.capture_refund(original.uuid, "5.01")
+    with pytest.raises(ValidationError):
+        clocked.capture_refund(original.uuid, "1.001")
+    assert clocked.store.counts_by_state()["queued"] == 3
+
+
+def test_refund_needs_a_known_sale_but_void_may_go_by_brn(clocked: Any) -> None:
+    with pytest.raises(ValidationError, match="No sale"):
+        clocked.capture_refund("BRN-UNKNOWN", "1.00")
+    void = clocked.capture_void("BRN-ONLINE-42")
+    assert clocked.store.get(void.uuid).origin_brn == "BRN-ONLINE-42"
+    with pytest.raises(ValidationError, match="No sale"):
+        clocked.capture_void("7f1c0a8e-1f5b-4d55-9e53-2f4f3f1b2c3d")
+
+
+def test_retry_moves_failed_back_to_queued(clocked: Any) -> None:
+    original = sale(clocked)
+    with pytest.raises(ValidationError, match="Only failed"):
+        clocked.retry_failed(original.uuid)
+    with clocked.store.transaction() as conn:
+        conn.execute("UPDATE transactions SET state = 'failed' WHERE uuid = ?", (original.uuid,))
+    clocked.retry_failed(original.uuid)
+    assert clocked.store.get(original.uuid).state is TxState.QUEUED

@@ -1,0 +1,137 @@
+"""File imports (all or nothing, bad rows by line number) and the card block list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import AMEX, MASTERCARD, VISA, files_containing
+
+from edge_app.domain.errors import ValidationError
+from edge_app.services import ImportRefused
+
+
+def jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+SALE = {"kind": "sale", "amount": "10.00", "currency": "HKD", "card_number": VISA, "expiry": "2912"}
+
+
+def test_jsonl_import_stores_all_rows_with_in_file_references(app: Any, tmp_path: Path) -> None:
+    uuid = "0b6f4e52-8a51-4c1e-9b3a-0c2f6e7d8a90"
+    path = jsonl(
+        tmp_path / "day.jsonl",
+        [{**SALE, "uuid": uuid}, {**SALE, "card_number": MASTERCARD, "tips": "1.00"},
+         {"kind": "refund", "original": uuid, "amount": "4.00"}],
+    )
+    captures = app.import_transactions(path)
+    assert len(captures) == 3
+    assert app.store.counts_by_state()["queued"] == 3
+
+
+def test_csv_import(app: Any, tmp_path: Path) -> None:
+    path = tmp_path / "day.csv"
+    path.write_text(
+        "kind,amount,currency,card_number,expiry,cvv\n"
+        f"sale,5.00,HKD,{VISA},2912,123\n"
+        f"sale,7,JPY,{AMEX},2912,1234\n"
+    )
+    assert len(app.import_transactions(path)) == 2
+    assert app.store.unsent_totals()["JPY"] == 7
+
+
+def test_bad_rows_are_named_by_line_and_nothing_is_stored(app: Any, tmp_path: Path) -> None:
+    path = jsonl(
+        tmp_path / "day.jsonl",
+        [SALE, {**SALE, "card_number": "4111111111111112"}, SALE, {**SALE, "currency": "ZZZ"}],
+    )
+    with open(path, "a") as handle:
+        handle.write("{broken\n")
+    with pytest.raises(ImportRefused) as info:
+        app.import_transactions(path)
+    problems = info.value.problems
+    assert [p.split(":")[0] for p in problems] == ["line 2", "line 4", "line 5"]
+    assert all(VISA not in p for p in problems)
+    assert sum(app.store.counts_by_state().values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("x.txt", "kind\n", "jsonl or .csv"),
+        ("x.csv", "amount\n1\n", "kind"),
+        ("x.jsonl", "", "no transactions"),
+        ("x.csv", "kind,colour\nsale,red\n", "unknown column"),
+    ],
+)
+def test_unusable_import_files(app: Any, tmp_path: Path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ValidationError, match=message):
+        app.import_transactions(path)
+    assert sum(app.store.counts_by_state().values()) == 0
+
+
+def test_missing_import_file(app: Any, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="does not exist"):
+        app.import_transactions(tmp_path / "nope.jsonl")
+
+
+def test_add_then_delete_before_sync_sends_nothing(app: Any) -> None:
+    app.blocklist_add([VISA, MASTERCARD])
+    assert app.store.blocklist_counts() == {"cards": 2, "pending": 2, "failed": 0}
+    app.blocklist_del([VISA])
+    assert app.store.blocklist_counts() == {"cards": 1, "pending": 1, "failed": 0}
+    assert app.store.blocklist_pending_chunk("add", "", 1000) == [MASTERCARD]
+    assert app.store.blocklist_pending_chunk("del", "", 1000) == []
+
+
+def test_delete_of_a_synced_card_is_pending_until_sync(app: Any) -> None:
+    app.blocklist_add([VISA])
+    app.store.blocklist_mark_synced("add", [VISA])
+    assert app.store.blocklist_counts()["pending"] == 0
+    app.blocklist_del([VISA])
+    assert app.store.blocklist_pending_chunk("del", "", 1000) == [VISA]
+    app.blocklist_add([VISA])  # changed mind: back to the synced state, nothing to send
+    assert app.store.blocklist_counts()["pending"] == 0
+
+
+def test_blocklist_arguments_all_or_nothing(app: Any) -> None:
+    with pytest.raises(ValidationError, match="Argument 2"):
+        app.blocklist_add([VISA, "1234567890123"])
+    assert app.store.blocklist_counts()["cards"] == 0
+
+
+def test_blocklist_import_with_header_and_bad_lines(app: Any, tmp_path: Path) -> None:
+    good = tmp_path / "list.csv"
+    good.write_text(f"card_number,note\n{VISA},x\n\n{MASTERCARD}\n")
+    assert app.blocklist_import(good) == 2
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"{AMEX}\nabc\n4111111111111112\n")
+    with pytest.raises(ImportRefused) as info:
+        app.blocklist_import(bad)
+    assert [p.split(":")[0] for p in info.value.problems] == ["line 2", "line 3"]
+    assert app.store.blocklist_counts()["cards"] == 2
+    assert app.blocklist_import(good, delete=True) == 2
+    assert app.store.blocklist_counts()["cards"] == 0
+
+
+def test_export_holds_masked_numbers_only(app: Any, tmp_path: Path) -> None:
+    app.blocklist_add([VISA, MASTERCARD])
+    out = tmp_path / "export.csv"
+    assert app.blocklist_export(out) == 2
+    text = out.read_text()
+    assert "411111******1111" in text and "555555******4444" in text
+    assert files_containing(tmp_path, [VISA, MASTERCARD]) == []
+
+
+def test_status_counts(app: Any) -> None:
+    app.blocklist_add([VISA])
+    status = app.status()
+    assert set(status["transactions"]) == {"queued", "uploading", "pending", "uploaded", "failed", "cancelled"}
+    assert status["blocklist"] == {"cards": 1, "pending": 1, "failed": 0}
+    assert status["key_store"] == "env"

@@ -77,6 +77,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         client_secret=args.client_secret,
         list_mode=args.list_mode,
         key_store=args.key_store,
+        signing_secret=args.signing_secret,
     )
     home = _home(args)
     app = App.init(home, settings, passphrase_provider=_prompt_passphrase(confirm=True))
@@ -245,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--client-secret")
     p.add_argument("--username", required=True)
     p.add_argument("--list-mode", default="blacklist", choices=["blacklist", "whitelist", "none"])
+    p.add_argument("--signing-secret", help="X-SIGNATURE secret, if the merchant configured one")
     p.add_argument(
         "--key-store", default="auto", choices=["auto", "keyring", "file", "env"],
         help="where the database key is kept (auto: EDGE_APP_DB_KEY, then keyring, then file)",

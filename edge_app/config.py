@@ -60,6 +60,7 @@ class AppConfig:
     concurrency: int = 2
     query_interval: float = 20.0
     pending_wait: float = 60.0
+    timeout_seconds: float = 30.0
     language: str = "en"
     device_model: str = "Back-office PC"
     app_type: str = "Edge Uploader"
@@ -120,6 +121,8 @@ def validate_config(config: AppConfig) -> AppConfig:
         )
     if not 0.1 <= float(config.query_interval) <= 3600:
         raise ValidationError("Query interval must be between 0.1 and 3600 seconds.", "query_interval")
+    if not 1 <= float(config.timeout_seconds) <= 300:
+        raise ValidationError("Request timeout must be between 1 and 300 seconds.", "timeout_seconds")
     return config
 
 

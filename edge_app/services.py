@@ -124,6 +124,7 @@ class InitSettings:
     client_secret: str | None = None
     list_mode: str = "blacklist"
     key_store: str = "auto"
+    signing_secret: str | None = None
 
 
 def _environment_urls(settings: InitSettings) -> tuple[str, str, str, str | None]:
@@ -201,6 +202,8 @@ class App:
             store = Store(conn)
             if settings.environment == "custom" and client_secret:
                 store.set_setting(SECRET_CLIENT, client_secret, audit_detail="client secret set")
+            if settings.signing_secret:
+                store.set_setting(SECRET_SIGNING, settings.signing_secret, audit_detail="signing secret set")
             save_config(home, config)
         except BaseException:
             _remove_partial_install(home, remove_dir=not existed)
@@ -279,6 +282,7 @@ class App:
             client_secret=client_secret,
             device=self.device_info(),
             signing_secret=self.store.get_setting(SECRET_SIGNING),
+            timeout=float(self.config.timeout_seconds),
         )
         return GatewayClient(config, _TokenStore(self.store), self.credentials, transport=transport)
 

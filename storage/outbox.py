@@ -47,11 +47,16 @@ def recover_interrupted(store: Store) -> int:
         return len(rows)
 
 
+# A record's next attempt is never more than this far ahead; anything later means the clock was
+# moved back since it was scheduled, and the record is ready now rather than stuck for days.
+MAX_RETRY_DELAY = 3600.0
+READY = "(next_attempt_ts <= ? OR next_attempt_ts > ? + 3600.0)"
+
+
 def count_ready(store: Store, kind: TxKind, now: float) -> int:
     rows = store.query(
-        "SELECT count(*) FROM transactions WHERE state = 'queued' AND kind = ? "
-        "AND next_attempt_ts <= ?",
-        (kind.value, now),
+        f"SELECT count(*) FROM transactions WHERE state = 'queued' AND kind = ? AND {READY}",
+        (kind.value, now, now),
     )
     return int(rows[0][0])
 
@@ -81,15 +86,15 @@ def claim_batch(
         if kind is TxKind.SALE:
             rows = conn.execute(
                 f"SELECT {TX_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
-                "AND kind = 'sale' AND next_attempt_ts <= ? AND id > ? ORDER BY id LIMIT ?",
-                (now, after_id, limit),
+                f"AND kind = 'sale' AND {READY} AND id > ? ORDER BY id LIMIT ?",
+                (now, now, after_id, limit),
             ).fetchall()
         else:
             rows = conn.execute(
                 f"SELECT {TX_COLUMNS}, NULL FROM transactions WHERE state = 'queued' "
-                "AND kind = ? AND origin_brn IS NOT NULL AND next_attempt_ts <= ? AND id > ? "
+                f"AND kind = ? AND origin_brn IS NOT NULL AND {READY} AND id > ? "
                 "ORDER BY id LIMIT ?",
-                (kind.value, now, after_id, limit),
+                (kind.value, now, now, after_id, limit),
             ).fetchall()
         items: list[UploadItem] = []
         for row in rows:

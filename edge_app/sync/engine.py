@@ -365,7 +365,7 @@ class SyncEngine:
     def _backoff_seconds(self, attempts: int) -> float:
         from edge_app.gateway.retry import backoff_ceiling
 
-        return backoff_ceiling(attempts, self.options.retry_base * 30, 3600)
+        return backoff_ceiling(attempts, self.options.retry_base * 30, outbox.MAX_RETRY_DELAY)
 
     # -- pending results ----------------------------------------------------------------------
 

@@ -1,0 +1,47 @@
+"""Card block-list rules: the store's list mode and what a capture or a sync does with it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from edge_app.domain.errors import ValidationError
+
+
+class ListMode(StrEnum):
+    """How the store's card list is used (configured on the gateway; stated in the settings)."""
+
+    BLACKLIST = "blacklist"
+    WHITELIST = "whitelist"
+    NONE = "none"
+
+
+def parse_list_mode(text: str) -> ListMode:
+    value = text.strip().lower()
+    try:
+        return ListMode(value)
+    except ValueError:
+        raise ValidationError(
+            "List mode must be blacklist, whitelist or none.", "list_mode"
+        ) from None
+
+
+def check_card_against_list(mode: ListMode, listed: bool) -> None:
+    """Refuse a card the store's list does not let through."""
+    if mode is ListMode.BLACKLIST and listed:
+        raise ValidationError(
+            "This card is on the store's block list; ask for another card.", "card_number"
+        )
+    if mode is ListMode.WHITELIST and not listed:
+        raise ValidationError(
+            "This card is not on the store's allowed list; ask for another card.", "card_number"
+        )
+
+
+def pending_operation(desired: bool, on_gateway: bool) -> Literal["add", "del"] | None:
+    """What a sync must send for one card number so the gateway's list matches the local one."""
+    if desired and not on_gateway:
+        return "add"
+    if on_gateway and not desired:
+        return "del"
+    return None

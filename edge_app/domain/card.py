@@ -1,0 +1,402 @@
+"""Card data rules: Luhn, expiry, CVV, track 2, reader modes and masking.
+
+No message here ever contains the card number, CVV or track data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from edge_app.domain.errors import FormErrors, ValidationError
+
+READER_MODES: tuple[str, ...] = ("manual", "swipe", "contact", "contactless")
+CHIP_MODES: frozenset[str] = frozenset({"contact", "contactless"})
+
+MAX_ICC_LENGTH = 4096
+MAX_HOLDER_NAME_LENGTH = 64
+# ISO 7813 track 2 holds at most 37 characters between the sentinels.
+MAX_TRACK2_LENGTH = 37
+
+_DIGITS = re.compile(r"[0-9]+")
+_TRACK2 = re.compile(r"([0-9]{12,19})[=Dd]([0-9]{4})((?:[0-9]{3})?[0-9]*)")
+_HEX = re.compile(r"[0-9A-Fa-f]*")
+_CARD_SN = re.compile(r"[0-9]{1,3}")
+
+
+def luhn_valid(digits: str) -> bool:
+    """True when `digits` (ASCII digits only, at least two) passes the Luhn check."""
+    if len(digits) < 2 or not _DIGITS.fullmatch(digits):
+        return False
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - ord("0")
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def luhn_check_digit(payload: str) -> str:
+    """The digit that makes `payload + digit` pass the Luhn check."""
+    if not _DIGITS.fullmatch(payload):
+        raise ValueError("The Luhn payload must be digits only.")
+    total = 0
+    # The check digit will take position 0, so the payload's last digit is doubled.
+    for position, char in enumerate(reversed(payload)):
+        value = ord(char) - ord("0")
+        if position % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def normalize_card_number(text: str, field: str = "card_number") -> str:
+    """The card number as 12 to 19 digits with a valid check digit (spaces and dashes removed)."""
+    number = text.strip().replace(" ", "").replace("-", "")
+    if not number:
+        raise ValidationError("Card number is required.", field)
+    if not _DIGITS.fullmatch(number) or not 12 <= len(number) <= 19:
+        raise ValidationError("Card number must be 12 to 19 digits.", field)
+    if not luhn_valid(number):
+        raise ValidationError(
+            "Card number is not valid (check digit mismatch); check it was typed correctly.", field
+        )
+    return number
+
+
+def _check_yymm(text: str, field: str) -> str:
+    value = text.strip()
+    if not value:
+        raise ValidationError("Expiry is required.", field)
+    if len(value) != 4 or not _DIGITS.fullmatch(value):
+        raise ValidationError("Expiry must be four digits YYMM, for example 2712.", field)
+    if not 1 <= int(value[2:]) <= 12:
+        raise ValidationError(
+            "Expiry month must be 01 to 12; write the expiry as YYMM, for example 2712.", field
+        )
+    return value
+
+
+def validate_expiry(text: str, today: date, field: str = "expiry") -> str:
+    """A YYMM expiry not before today's month (a card is valid through its expiry month)."""
+    value = _check_yymm(text, field)
+    year, month = 2000 + int(value[:2]), int(value[2:])
+    if (year, month) < (today.year, today.month):
+        raise ValidationError(f"Card expired in {value[2:]}/{value[:2]}.", field)
+    return value
+
+
+def validate_cvv(text: str, field: str = "cvv") -> str:
+    """A CVV of 3 or 4 digits."""
+    value = text.strip()
+    if not value:
+        raise ValidationError("CVV is required.", field)
+    if not _DIGITS.fullmatch(value) or len(value) not in (3, 4):
+        raise ValidationError("CVV must be 3 or 4 digits.", field)
+    return value
+
+
+def mask_card_number(pan: str) -> str:
+    """First six and last four digits, the rest as '*' (e.g. 451461******4854).
+
+    Anything shorter than a card number is masked completely, so no caller can leak it.
+    """
+    number = pan.strip().replace(" ", "").replace("-", "")
+    if len(number) < 12:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+@dataclass(frozen=True)
+class Track2:
+    """ISO 7813 track 2 data. `raw` is the track without its sentinels; keep it out of logs."""
+
+    card_number: str
+    expiry: str
+    raw: str
+
+    def __repr__(self) -> str:
+        return f"Track2(card={mask_card_number(self.card_number)!r})"
+
+
+def parse_track2(text: str, field: str = "track2") -> Track2:
+    """Read a track 2 line as a reader types it, with or without the ';' and '?' sentinels.
+
+    Checks the card number (length and Luhn) and the YYMM shape; whether the card has expired
+    is for `validate_expiry` to say.
+    """
+    raw = text.strip()
+    if raw.startswith(";"):
+        raw = raw[1:]
+    if "?" in raw:
+        # Some readers send the longitudinal redundancy check character after the end sentinel.
+        raw, _, _ = raw.partition("?")
+    if not raw:
+        raise ValidationError("Card reader data (track 2) is empty; read the card again.", field)
+    match = _TRACK2.fullmatch(raw)
+    if match is None or len(raw) > MAX_TRACK2_LENGTH:
+        raise ValidationError(
+            "Card reader data is not a valid track 2 (card number, '=', YYMM, service code); "
+            "read the card again.",
+            field,
+        )
+    number, expiry = match.group(1), match.group(2)
+    if not luhn_valid(number):
+        raise ValidationError(
+            "The card number in the card reader data is not valid; read the card again.", field
+        )
+    if not 1 <= int(expiry[2:]) <= 12:
+        raise ValidationError(
+            "The expiry in the card reader data is not a valid YYMM; read the card again.", field
+        )
+    return Track2(card_number=number, expiry=expiry, raw=raw)
+
+
+@dataclass(frozen=True, repr=False)
+class CardData:
+    """Everything about the card that a sale carries. Sensitive: never log or show it whole.
+
+    The repr shows only the reader mode and the masked number. Storage keeps `to_json()`
+    encrypted and erases it once the sale's upload has a final answer.
+    """
+
+    reader_mode: str
+    card_number: str
+    expiry: str
+    cvv: str | None = None
+    track2: str | None = None
+    card_sn: str | None = None
+    icc_request: str | None = None
+    holder_name: str | None = None
+
+    @property
+    def masked(self) -> str:
+        return mask_card_number(self.card_number)
+
+    def __repr__(self) -> str:
+        return f"CardData(reader_mode={self.reader_mode!r}, card={self.masked!r})"
+
+    __str__ = __repr__
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "reader_mode": self.reader_mode,
+                "card_number": self.card_number,
+                "expiry": self.expiry,
+                "cvv": self.cvv,
+                "track2": self.track2,
+                "card_sn": self.card_sn,
+                "icc_request": self.icc_request,
+                "holder_name": self.holder_name,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CardData:
+        """Read what `to_json` wrote; a damaged blob is refused without quoting it."""
+        try:
+            data = json.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError("Stored card data is damaged (not JSON).") from None
+        if not isinstance(data, dict):
+            raise ValidationError("Stored card data is damaged (not an object).")
+
+        def required(name: str) -> str:
+            value = data.get(name)
+            if not isinstance(value, str) or not value:
+                raise ValidationError(f"Stored card data is damaged ({name} is missing).")
+            return value
+
+        def optional(name: str) -> str | None:
+            value = data.get(name)
+            if value is not None and not isinstance(value, str):
+                raise ValidationError(f"Stored card data is damaged ({name} is not text).")
+            return value
+
+        return cls(
+            reader_mode=required("reader_mode"),
+            card_number=required("card_number"),
+            expiry=required("expiry"),
+            cvv=optional("cvv"),
+            track2=optional("track2"),
+            card_sn=optional("card_sn"),
+            icc_request=optional("icc_request"),
+            holder_name=optional("holder_name"),
+        )
+
+
+def _given(value: str | None) -> str | None:
+    """None for a missing or blank input, else the stripped text."""
+    if value is None:
+        return None
+    stripped = value.strip()
+    return stripped or None
+
+
+def _check_reader_mode(text: str | None) -> str:
+    mode = (text or "").strip().lower()
+    if mode not in READER_MODES:
+        raise ValidationError(
+            "Reader mode must be one of manual, swipe, contact or contactless.", "reader_mode"
+        )
+    return mode
+
+
+def _check_card_sn(text: str) -> str:
+    if not _CARD_SN.fullmatch(text):
+        raise ValidationError(
+            "Card sequence number must be 1 to 3 digits, as the card reader gives it.", "card_sn"
+        )
+    return text
+
+
+def _check_icc(text: str) -> str:
+    if len(text) > MAX_ICC_LENGTH:
+        raise ValidationError(
+            f"Chip data is too long; it can be at most {MAX_ICC_LENGTH} hex characters.", "icc"
+        )
+    if not _HEX.fullmatch(text) or len(text) % 2:
+        raise ValidationError(
+            "Chip data must be hexadecimal digits in pairs, as the card reader gives it.", "icc"
+        )
+    return text
+
+
+def _check_holder_name(text: str) -> str:
+    if len(text) > MAX_HOLDER_NAME_LENGTH:
+        raise ValidationError(
+            f"Cardholder name can be at most {MAX_HOLDER_NAME_LENGTH} characters.", "holder_name"
+        )
+    if not text.isprintable():
+        raise ValidationError(
+            "Cardholder name contains characters that cannot be printed.", "holder_name"
+        )
+    return text
+
+
+def validate_card(
+    *,
+    reader_mode: str,
+    card_number: str | None,
+    expiry: str | None,
+    cvv: str | None,
+    track2: str | None,
+    card_sn: str | None,
+    icc_request: str | None,
+    holder_name: str | None = None,
+    today: date,
+) -> CardData:
+    """Check a card as the capture form gives it, reporting every field's problem at once.
+
+    Manual entry needs card number and expiry (CVV optional). Swipe, contact and contactless
+    need track 2; contact and contactless also the card sequence number and chip (ICC) data.
+    A blank input counts as missing. Missing card number or expiry are taken from track 2;
+    given ones must match it. Raises `FormErrors` with fields reader_mode, card_number,
+    expiry, cvv, track2, card_sn, icc, holder_name.
+    """
+    errors: dict[str, str] = {}
+    mode: str | None = None
+    try:
+        mode = _check_reader_mode(reader_mode)
+    except ValidationError as exc:
+        errors["reader_mode"] = exc.message
+
+    track: Track2 | None = None
+    track_text = _given(track2)
+    if track_text is not None:
+        try:
+            track = parse_track2(track_text)
+        except ValidationError as exc:
+            errors["track2"] = exc.message
+    elif mode is not None and mode != "manual":
+        errors["track2"] = f"Card reader data (track 2) is required for {mode}; read the card."
+
+    number: str | None = None
+    number_text = _given(card_number)
+    if number_text is not None:
+        try:
+            number = normalize_card_number(number_text)
+        except ValidationError as exc:
+            errors["card_number"] = exc.message
+        if number is not None and track is not None and number != track.card_number:
+            errors["card_number"] = "Card number does not match the card reader data."
+    elif track is not None:
+        number = track.card_number
+    elif mode == "manual" or (mode is None and track_text is None):
+        errors["card_number"] = "Card number is required."
+
+    valid_expiry: str | None = None
+    expiry_text = _given(expiry)
+    if expiry_text is None and track is not None:
+        expiry_text = track.expiry
+    if expiry_text is not None:
+        try:
+            valid_expiry = validate_expiry(expiry_text, today)
+        except ValidationError as exc:
+            errors["expiry"] = exc.message
+        if valid_expiry is not None and track is not None and valid_expiry != track.expiry:
+            errors["expiry"] = "Expiry does not match the card reader data."
+    elif track_text is None and mode in ("manual", None):
+        errors["expiry"] = "Expiry is required."
+
+    valid_cvv: str | None = None
+    cvv_text = _given(cvv)
+    if cvv_text is not None:
+        try:
+            valid_cvv = validate_cvv(cvv_text)
+        except ValidationError as exc:
+            errors["cvv"] = exc.message
+
+    chip = mode in CHIP_MODES
+    valid_sn: str | None = None
+    sn_text = _given(card_sn)
+    if sn_text is not None:
+        try:
+            valid_sn = _check_card_sn(sn_text)
+        except ValidationError as exc:
+            errors["card_sn"] = exc.message
+    elif chip:
+        errors["card_sn"] = f"Card sequence number is required for {mode}; read the card."
+
+    valid_icc: str | None = None
+    icc_text = _given(icc_request)
+    if icc_text is not None:
+        try:
+            valid_icc = _check_icc(icc_text)
+        except ValidationError as exc:
+            errors["icc"] = exc.message
+    elif chip:
+        errors["icc"] = f"Chip data (ICC) is required for {mode}; read the card."
+
+    valid_name: str | None = None
+    name_text = _given(holder_name)
+    if name_text is not None:
+        try:
+            valid_name = _check_holder_name(name_text)
+        except ValidationError as exc:
+            errors["holder_name"] = exc.message
+
+    if errors:
+        raise FormErrors(errors)
+    assert mode is not None
+    assert number is not None
+    assert valid_expiry is not None
+    return CardData(
+        reader_mode=mode,
+        card_number=number,
+        expiry=valid_expiry,
+        cvv=valid_cvv,
+        track2=track.raw if track is not None else None,
+        card_sn=valid_sn,
+        icc_request=valid_icc,
+        holder_name=valid_name,
+    )

@@ -1,0 +1,42 @@
+"""Refusals of bad input, phrased as one plain sentence for a person.
+
+Messages never contain card data: callers refer to a card by its masked form only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class ValidationError(ValueError):
+    """One refusal: `message` is the sentence shown to a person, `field` the input it is about."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep pickling (e.g. across a process pool) working with the two-argument constructor.
+        return (type(self), (self.message, self.field))
+
+
+class FormErrors(ValidationError):
+    """Every field's problem of one form, in the order the fields were checked.
+
+    `message` and `field` are those of the first entry, so code that only knows
+    `ValidationError` still shows a sensible sentence.
+    """
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        if not errors:
+            raise ValueError("FormErrors needs at least one field error.")
+        self.errors: dict[str, str] = dict(errors)
+        field, message = next(iter(self.errors.items()))
+        super().__init__(message, field)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.errors,))

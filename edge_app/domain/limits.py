@@ -1,0 +1,242 @@
+"""Offline risk limits: how much may be taken offline before a sync, and for how long."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from edge_app.domain.errors import ValidationError
+from edge_app.domain.money import format_amount, parse_amount, validate_currency
+
+_FIELD = "limits"
+# A warning when the unsent total reaches this share of the currency's offline total.
+NEAR_TOTAL_SHARE = Decimal("0.8")
+
+
+@dataclass(frozen=True)
+class OfflineLimits:
+    """Caps on offline exposure. Amounts are amount plus tips, per currency.
+
+    A currency missing from a mapping has no cap of that kind.
+    """
+
+    per_transaction: Mapping[str, Decimal]
+    total_per_currency: Mapping[str, Decimal]
+    warn_after: timedelta = field(default=timedelta(hours=24))
+    refuse_after: timedelta = field(default=timedelta(hours=72))
+
+    def __post_init__(self) -> None:
+        if self.warn_after <= timedelta(0) or self.refuse_after <= timedelta(0):
+            raise ValidationError("The offline age limits must be more than zero hours.", _FIELD)
+        if self.warn_after >= self.refuse_after:
+            raise ValidationError(
+                "The offline warning age must be shorter than the age at which new payments "
+                "are refused.",
+                _FIELD,
+            )
+
+
+def _amounts(values: Mapping[str, str]) -> Mapping[str, Decimal]:
+    return MappingProxyType({code: Decimal(text) for code, text in values.items()})
+
+
+DEFAULT_LIMITS = OfflineLimits(
+    per_transaction=_amounts(
+        {
+            "HKD": "5000.00", "USD": "1000.00", "EUR": "1000.00", "GBP": "1000.00",
+            "JPY": "150000", "CNY": "5000.00", "SGD": "1000.00", "AUD": "1000.00",
+        }
+    ),
+    total_per_currency=_amounts(
+        {
+            "HKD": "50000.00", "USD": "10000.00", "EUR": "10000.00", "GBP": "10000.00",
+            "JPY": "1500000", "CNY": "50000.00", "SGD": "10000.00", "AUD": "10000.00",
+        }
+    ),
+)  # fmt: skip
+
+
+class AgeLevel(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    REFUSE = "refuse"
+
+
+def _age(oldest_unsent: datetime, now: datetime) -> timedelta:
+    # A record "from the future" (the clock was moved back) counts as brand new.
+    return max(now - oldest_unsent, timedelta(0))
+
+
+def age_level(oldest_unsent: datetime | None, now: datetime, limits: OfflineLimits) -> AgeLevel:
+    """The oldest unsent record's age against the limits (strictly older than a limit counts)."""
+    if oldest_unsent is None:
+        return AgeLevel.OK
+    age = _age(oldest_unsent, now)
+    if age > limits.refuse_after:
+        return AgeLevel.REFUSE
+    if age > limits.warn_after:
+        return AgeLevel.WARN
+    return AgeLevel.OK
+
+
+def _hours_text(span: timedelta) -> str:
+    hours = span.total_seconds() / 3600
+    if hours == int(hours):
+        return f"{int(hours)} hours" if hours != 1 else "1 hour"
+    return f"{hours:.1f} hours"
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    try:
+        return f"{currency} {format_amount(amount, currency)}"
+    except ValidationError:
+        return f"{currency} {amount}"
+
+
+def check_capture_limits(
+    limits: OfflineLimits,
+    *,
+    currency: str,
+    amount: Decimal,
+    stored_total: Decimal,
+    oldest_unsent: datetime | None,
+    now: datetime,
+) -> list[str]:
+    """Refuse an offline sale over a limit; return warning sentences for one that is near one.
+
+    `amount` is the sale's amount plus tips; `stored_total` is the unsent amount plus tips
+    already stored in that currency.
+    """
+    level = age_level(oldest_unsent, now, limits)
+    if level is AgeLevel.REFUSE:
+        raise ValidationError(
+            f"The oldest unsent record is older than {_hours_text(limits.refuse_after)}; "
+            "sync before taking new offline payments.",
+            None,
+        )
+    cap = limits.per_transaction.get(currency)
+    if cap is not None and amount > cap:
+        raise ValidationError(
+            f"Offline sales in {currency} are limited to {_money(cap, currency)} each "
+            "(amount plus tips); take a smaller payment or wait until the gateway is reachable.",
+            "amount",
+        )
+    total = limits.total_per_currency.get(currency)
+    if total is not None and stored_total + amount > total:
+        raise ValidationError(
+            f"This PC already holds {_money(stored_total, currency)} of unsent payments and "
+            f"the offline limit is {_money(total, currency)}; sync before taking this payment.",
+            "amount",
+        )
+    warnings: list[str] = []
+    if level is AgeLevel.WARN:
+        assert oldest_unsent is not None
+        warnings.append(
+            f"The oldest unsent record is older than {_hours_text(limits.warn_after)}; sync "
+            f"soon, new offline payments are refused after {_hours_text(limits.refuse_after)}."
+        )
+    if total is not None and stored_total + amount >= total * NEAR_TOTAL_SHARE:
+        warnings.append(
+            f"Unsent {currency} payments now add up to {_money(stored_total + amount, currency)} "
+            f"of the {_money(total, currency)} offline limit; sync soon."
+        )
+    return warnings
+
+
+def _hours_json(span: timedelta) -> int | float:
+    hours = span.total_seconds() / 3600
+    return int(hours) if hours == int(hours) else hours
+
+
+def limits_to_json(limits: OfflineLimits) -> dict[str, object]:
+    """The limits as the config file stores them (amounts as strings)."""
+
+    def amounts(values: Mapping[str, Decimal]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for code, value in values.items():
+            try:
+                out[code] = format_amount(value, code)
+            except ValidationError:
+                out[code] = format(value, "f")
+        return out
+
+    return {
+        "per_transaction": amounts(limits.per_transaction),
+        "total_per_currency": amounts(limits.total_per_currency),
+        "warn_after_hours": _hours_json(limits.warn_after),
+        "refuse_after_hours": _hours_json(limits.refuse_after),
+    }
+
+
+_NAMES = {
+    "per_transaction": "per-transaction",
+    "total_per_currency": "total",
+}
+_KEYS = ("per_transaction", "total_per_currency", "warn_after_hours", "refuse_after_hours")
+
+
+def _amounts_from_json(data: Mapping[str, object], key: str) -> Mapping[str, Decimal]:
+    raw = data.get(key, {})
+    if not isinstance(raw, dict):
+        raise ValidationError(
+            f"Offline limits: '{key}' must map currency codes to amounts, like "
+            '{"HKD": "5000.00"}.',
+            _FIELD,
+        )
+    out: dict[str, Decimal] = {}
+    for code_text, value in raw.items():
+        code = validate_currency(str(code_text), _FIELD)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError(
+                f'The {_NAMES[key]} offline limit for {code} must be an amount such as "5000.00".',
+                _FIELD,
+            )
+        try:
+            out[code] = parse_amount(str(value), code, field="amount")
+        except ValidationError as exc:
+            raise ValidationError(
+                f"The {_NAMES[key]} offline limit for {code} is not valid: {exc.message}", _FIELD
+            ) from None
+    return out
+
+
+def _hours_from_json(data: Mapping[str, object], key: str, default: timedelta) -> timedelta:
+    if key not in data:
+        return default
+    value = data[key]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValidationError(
+            f"Offline limits: '{key}' must be a number of hours greater than zero, like 24.",
+            _FIELD,
+        )
+    return timedelta(hours=value)
+
+
+def limits_from_json(data: object) -> OfflineLimits:
+    """Read the config's offline limits; a bad setting is refused with one plain sentence.
+
+    Missing keys take the defaults of `OfflineLimits` (no caps, 24 h warning, 72 h refusal).
+    """
+    if not isinstance(data, dict):
+        raise ValidationError("Offline limits must be a JSON object.", _FIELD)
+    for key in data:
+        if key not in _KEYS:
+            raise ValidationError(
+                f"Unknown offline limit setting '{key}'; use one of {', '.join(_KEYS)}.", _FIELD
+            )
+    return OfflineLimits(
+        per_transaction=_amounts_from_json(data, "per_transaction"),
+        total_per_currency=_amounts_from_json(data, "total_per_currency"),
+        warn_after=_hours_from_json(data, "warn_after_hours", timedelta(hours=24)),
+        refuse_after=_hours_from_json(data, "refuse_after_hours", timedelta(hours=72)),
+    )

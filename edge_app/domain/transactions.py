@@ -1,0 +1,295 @@
+"""Transaction kinds, outbox states and their transitions, sale validation, void/refund rules."""
+
+from __future__ import annotations
+
+import re
+import uuid as uuid_module
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+from edge_app.domain.card import CardData, validate_card
+from edge_app.domain.errors import FormErrors, ValidationError
+from edge_app.domain.money import (
+    check_amount_shape,
+    format_amount,
+    parse_amount,
+    validate_currency,
+)
+
+__all__ = [
+    "FINAL_STATES",
+    "TRANSITIONS",
+    "UNSENT_STATES",
+    "CardData",
+    "InvalidTransition",
+    "Sale",
+    "SaleStatus",
+    "TxKind",
+    "TxState",
+    "UploadItem",
+    "check_refund",
+    "check_transition",
+    "check_void",
+    "new_uuid",
+    "validate_auth_code",
+    "validate_sale",
+    "validate_uuid",
+]
+
+
+class TxKind(StrEnum):
+    SALE = "sale"
+    VOID = "void"
+    REFUND = "refund"
+
+
+class TxState(StrEnum):
+    QUEUED = "queued"
+    UPLOADING = "uploading"
+    PENDING = "pending"
+    UPLOADED = "uploaded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATES: frozenset[TxState] = frozenset({TxState.UPLOADED, TxState.FAILED, TxState.CANCELLED})
+UNSENT_STATES: frozenset[TxState] = frozenset({TxState.QUEUED, TxState.UPLOADING, TxState.PENDING})
+
+# The outbox's state machine.
+# - queued -> failed: a void or refund whose sale was declined is failed without being sent.
+# - uploading -> queued: a transient error or an unknown outcome; sent again with the same uuid.
+# - pending -> pending: a query that still has no final answer.
+# - failed -> queued: a manager's Retry (same uuid, so the gateway's idempotency holds).
+TRANSITIONS: Mapping[TxState, frozenset[TxState]] = MappingProxyType(
+    {
+        TxState.QUEUED: frozenset({TxState.UPLOADING, TxState.CANCELLED, TxState.FAILED}),
+        TxState.UPLOADING: frozenset(
+            {TxState.UPLOADED, TxState.FAILED, TxState.PENDING, TxState.QUEUED}
+        ),
+        TxState.PENDING: frozenset({TxState.UPLOADED, TxState.FAILED, TxState.PENDING}),
+        TxState.FAILED: frozenset({TxState.QUEUED}),
+        TxState.UPLOADED: frozenset(),
+        TxState.CANCELLED: frozenset(),
+    }
+)
+
+
+class InvalidTransition(ValueError):
+    """A state change the outbox does not allow (a bug in the caller, not bad input)."""
+
+
+def check_transition(old: TxState, new: TxState) -> None:
+    if new not in TRANSITIONS[old]:
+        raise InvalidTransition(f"A {old.value} transaction cannot become {new.value}.")
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A validated sale, ready to be stored. Its repr shows the card masked only."""
+
+    uuid: str
+    amount: Decimal
+    currency: str
+    tips: Decimal | None
+    card: CardData
+    auth_code: str | None
+
+
+@dataclass(frozen=True)
+class SaleStatus:
+    """What is known locally about a sale when a void or refund of it is asked for."""
+
+    amount: Decimal
+    currency: str
+    state: TxState
+    voided: bool
+    refunded_total: Decimal
+
+
+@dataclass(frozen=True)
+class UploadItem:
+    """One record as the gateway adapter turns it into a request ITEM.
+
+    `captured_at` must be timezone-aware (the adapter refuses a naive one). Sales carry
+    `card`; voids and refunds carry `origin_brn`. The repr shows the card masked only.
+    """
+
+    uuid: str
+    kind: TxKind
+    captured_at: datetime
+    amount: Decimal | None
+    currency: str | None
+    tips: Decimal | None
+    card: CardData | None
+    auth_code: str | None
+    origin_brn: str | None
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_AUTH_CODE = re.compile(r"[0-9A-Z]{1,12}")
+
+
+def validate_uuid(text: str, field: str = "uuid") -> str:
+    """A UUID (any version) in its canonical lower-case hyphenated form."""
+    value = text.strip().lower()
+    if not _UUID.fullmatch(value):
+        raise ValidationError(
+            "UUID must be 32 hex digits in the form 123e4567-e89b-12d3-a456-426614174000.", field
+        )
+    return value
+
+
+def new_uuid() -> str:
+    return str(uuid_module.uuid4())
+
+
+def validate_auth_code(text: str) -> str:
+    """An offline approval code: 1 to 12 letters or digits, upper-cased."""
+    value = text.strip().upper()
+    if not _AUTH_CODE.fullmatch(value):
+        raise ValidationError("Authorization code must be 1 to 12 letters or digits.", "auth_code")
+    return value
+
+
+def validate_sale(
+    *,
+    amount: str,
+    currency: str,
+    tips: str | None = None,
+    reader_mode: str = "manual",
+    card_number: str | None = None,
+    expiry: str | None = None,
+    cvv: str | None = None,
+    track2: str | None = None,
+    card_sn: str | None = None,
+    icc: str | None = None,
+    holder_name: str | None = None,
+    auth_code: str | None = None,
+    uuid: str | None = None,
+    today: date,
+) -> Sale:
+    """Check a sale as the capture form gives it; `FormErrors` names every field's problem.
+
+    Blank optional inputs count as missing; a missing uuid gets a new random one.
+    """
+    errors: dict[str, str] = {}
+
+    code: str | None = None
+    currency_error: str | None = None
+    try:
+        code = validate_currency(currency)
+    except ValidationError as exc:
+        currency_error = exc.message
+
+    def money(text: str, field: str, allow_zero: bool) -> Decimal | None:
+        try:
+            if code is None:
+                # Still report what is wrong with the number itself.
+                check_amount_shape(text, field=field, allow_zero=allow_zero)
+                return None
+            return parse_amount(text, code, field=field, allow_zero=allow_zero)
+        except ValidationError as exc:
+            errors[field] = exc.message
+            return None
+
+    # Field order in the result: amount, currency, tips, then the card, then the rest.
+    value = money(amount, "amount", allow_zero=False)
+    if currency_error is not None:
+        errors["currency"] = currency_error
+    tips_value: Decimal | None = None
+    if tips is not None and tips.strip():
+        tips_value = money(tips, "tips", allow_zero=True)
+
+    card: CardData | None = None
+    try:
+        card = validate_card(
+            reader_mode=reader_mode,
+            card_number=card_number,
+            expiry=expiry,
+            cvv=cvv,
+            track2=track2,
+            card_sn=card_sn,
+            icc_request=icc,
+            holder_name=holder_name,
+            today=today,
+        )
+    except FormErrors as exc:
+        errors.update(exc.errors)
+
+    code_value: str | None = None
+    if auth_code is not None and auth_code.strip():
+        try:
+            code_value = validate_auth_code(auth_code)
+        except ValidationError as exc:
+            errors["auth_code"] = exc.message
+
+    sale_uuid: str | None = None
+    if uuid is not None and uuid.strip():
+        try:
+            sale_uuid = validate_uuid(uuid)
+        except ValidationError as exc:
+            errors["uuid"] = exc.message
+    else:
+        sale_uuid = new_uuid()
+
+    if errors:
+        raise FormErrors(errors)
+    assert value is not None
+    assert code is not None
+    assert card is not None
+    assert sale_uuid is not None
+    return Sale(
+        uuid=sale_uuid,
+        amount=value,
+        currency=code,
+        tips=tips_value,
+        card=card,
+        auth_code=code_value,
+    )
+
+
+def check_void(sale: SaleStatus) -> None:
+    """Refuse a void that cannot apply: a void is of the full amount of a live, unrefunded sale."""
+    if sale.state in (TxState.FAILED, TxState.CANCELLED):
+        raise ValidationError(
+            "This sale was declined or cancelled, so there is nothing to void.", "original"
+        )
+    if sale.voided:
+        raise ValidationError("This sale is already voided.", "original")
+    if sale.refunded_total > 0:
+        raise ValidationError(
+            "This sale already has a refund, so it cannot be voided; refund the rest instead.",
+            "original",
+        )
+
+
+def _money_text(amount: Decimal, currency: str) -> str:
+    try:
+        return f"{currency} {format_amount(amount, currency)}"
+    except ValidationError:
+        return f"{currency} {amount}"
+
+
+def check_refund(sale: SaleStatus, amount: Decimal) -> None:
+    """Refuse a refund of a voided, declined or cancelled sale, or one beyond what is left."""
+    if sale.state in (TxState.FAILED, TxState.CANCELLED):
+        raise ValidationError(
+            "This sale was declined or cancelled, so there is nothing to refund.", "original"
+        )
+    if sale.voided:
+        raise ValidationError("This sale is voided, so there is nothing to refund.", "original")
+    if amount <= 0:
+        raise ValidationError("Refund amount must be greater than zero.", "amount")
+    remaining = sale.amount - sale.refunded_total
+    if remaining <= 0:
+        raise ValidationError("This sale is already fully refunded.", "original")
+    if amount > remaining:
+        raise ValidationError(
+            "Refund exceeds what is left to refund on this sale "
+            f"({_money_text(remaining, sale.currency)}).",
+            "amount",
+        )

@@ -1,0 +1,450 @@
+"""The ONE module that knows the gateway contract's paths and body shapes.
+
+If the real gateway differs from `gateway-contract.md`, only this module changes. Everything here
+is pure: it builds dicts and bytes, or turns parsed JSON into frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from edge_app.domain.errors import ValidationError
+from edge_app.domain.money import format_amount
+from edge_app.domain.transactions import CardData, TxKind, UploadItem
+from edge_app.gateway.errors import ProtocolError
+
+# -- environments (seed 2; contract "Environments") --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    login_url: str
+    base_url: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # the client secret is a constant of the seed, still keep it out
+        return f"Environment(name={self.name!r}, base_url={self.base_url!r})"
+
+
+ENVIRONMENTS: Mapping[str, Environment] = MappingProxyType(
+    {
+        "develop": Environment(
+            name="develop",
+            login_url="https://stg.bindo.co",
+            base_url="https://stg-payment.bindo.co",
+            client_id="hy89x4gh7b82y9ymhl7s75ucog6j9b",
+            client_secret="acp02fndjef4ablir1ug1imy6ao6cgm",  # noqa: S106 - public seed constant
+        ),
+        "production": Environment(
+            name="production",
+            login_url="https://bindo.com",
+            base_url="https://payment.bindo.co",
+            client_id="r2e329dajqd22u4bdqce1g08ptu5hp0",
+            client_secret="ly286rorphahzz6wm3su79u0vpw7ly6",  # noqa: S106 - public seed constant
+        ),
+    }
+)
+
+MAX_BATCH = 1000  # items per offline upload and card numbers per card_block request
+
+# -- URL rule ----------------------------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url_allowed(url: str, field: str = "base_url") -> str:
+    """The URL without a trailing slash if it is https (or plain http on loopback only)."""
+    text = url.strip()
+    if not text:
+        raise ValidationError(f"The {field} address is required.", field)
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValidationError(f"The {field} address must not contain spaces.", field)
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ValidationError(
+            f"The {field} address must start with https://, for example https://payment.example.com.",
+            field,
+        )
+    if "@" in parts.netloc:
+        raise ValidationError(
+            f"The {field} address must not contain a user name or password.", field
+        )
+    host = parts.hostname or ""
+    if not host:
+        raise ValidationError(f"The {field} address must name a host after {scheme}://.", field)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ValidationError(
+            f"The {field} address has a port that is not a number.", field
+        ) from None
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        raise ValidationError(f"The {field} address must not contain '?' or '#'.", field)
+    if scheme == "http" and not _is_loopback(host):
+        raise ValidationError(
+            "Plain http is only allowed for this computer (127.0.0.1 or localhost); "
+            f"use https for {host}.",
+            field,
+        )
+    return text.rstrip("/")
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+LOGIN_PATH = "/api/v2/login"
+
+
+def _store_prefix(store_id: str) -> str:
+    return f"/gateway/v3/stores/{quote(store_id, safe='')}"
+
+
+def offline_upload_path(store_id: str, kind: TxKind) -> str:
+    return f"{_store_prefix(store_id)}/payment/offline/{TxKind(kind).value}"
+
+
+def query_path(store_id: str, ident: str) -> str:
+    """GET path of one transaction by uuid or BRN (the ident is URL-quoted)."""
+    return f"{_store_prefix(store_id)}/query/transactions/{quote(ident, safe='')}"
+
+
+def card_block_path(store_id: str, op: Literal["add", "del"]) -> str:
+    if op not in ("add", "del"):
+        raise ValueError(f"card_block operation must be 'add' or 'del', not {op!r}")
+    return f"{_store_prefix(store_id)}/card_block/{op}"
+
+
+# -- request bodies ----------------------------------------------------------------------------
+
+
+def login_body(username: str, password: str, client_id: str, client_secret: str) -> dict[str, Any]:
+    return {
+        "username": username,
+        "password": password,
+        "grant_type": "password",
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+
+
+def _rfc3339(moment: datetime, uuid: str) -> str:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationError(f"Transaction {uuid} has a capture time without a time zone.")
+    return moment.isoformat(timespec="seconds")
+
+
+def credit_card_body(card: CardData) -> dict[str, str]:
+    """The seed's credit_card object with only the fields that have a value."""
+    fields: dict[str, str | None] = {
+        "card_reader_mode": card.reader_mode,
+        "card_number": card.card_number,
+        "card_exp_date": card.expiry,
+        "cvv": card.cvv,
+        "card_track2": card.track2,
+        "card_sn": card.card_sn,
+        "icc_request": card.icc_request,
+        "card_holder_name": card.holder_name,
+    }
+    return {name: value for name, value in fields.items() if value}
+
+
+def _amount(item: UploadItem) -> tuple[str, str]:
+    if item.amount is None or not item.currency:
+        raise ValidationError(
+            f"{item.kind.value.capitalize()} {item.uuid} has no amount or currency."
+        )
+    return format_amount(item.amount, item.currency), item.currency
+
+
+def _origin(item: UploadItem) -> str:
+    if not item.origin_brn:
+        raise ValidationError(
+            f"{item.kind.value.capitalize()} {item.uuid} has no BRN of the original sale yet."
+        )
+    return item.origin_brn
+
+
+def upload_item(item: UploadItem, sn: str | None) -> dict[str, Any]:
+    """One ITEM of an offline upload request (contract: Sale / Void / Refund ITEM)."""
+    kind = TxKind(item.kind)
+    date_time = _rfc3339(item.captured_at, item.uuid)
+    if kind is TxKind.SALE:
+        amount, currency = _amount(item)
+        if item.card is None:
+            raise ValidationError(f"Sale {item.uuid} has no card data.")
+        body: dict[str, Any] = {
+            "uuid": item.uuid,
+            "transaction_type": "sale",
+            "payment_method": "credit_card",
+            "amount": amount,
+            "currency": currency,
+        }
+        if item.tips is not None:
+            body["tips_amount"] = format_amount(item.tips, currency)
+        if sn:
+            body["sn"] = sn
+        body["credit_card"] = credit_card_body(item.card)
+        body["date_time"] = date_time
+        if item.auth_code:
+            body["offline_auth_code"] = item.auth_code
+        return body
+    if kind is TxKind.VOID:
+        return {
+            "uuid": item.uuid,
+            "transaction_type": "void",
+            "origin_brn": _origin(item),
+            "date_time": date_time,
+        }
+    amount, currency = _amount(item)
+    return {
+        "uuid": item.uuid,
+        "transaction_type": "refund",
+        "amount": amount,
+        "currency": currency,
+        "origin_brn": _origin(item),
+        "date_time": date_time,
+    }
+
+
+def upload_body(items: Sequence[UploadItem], sn: str | None) -> dict[str, Any]:
+    """The whole offline upload request: 1 to 1000 items, all of one kind."""
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise ValueError(f"an offline upload takes 1 to {MAX_BATCH} items, not {len(items)}")
+    kinds = {TxKind(item.kind) for item in items}
+    if len(kinds) != 1:
+        raise ValueError("an offline upload takes items of one kind only")
+    return {"transactions": [upload_item(item, sn) for item in items]}
+
+
+def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:
+    if not 1 <= len(numbers) <= MAX_BATCH:
+        raise ValueError(f"a card_block request takes 1 to {MAX_BATCH} numbers, not {len(numbers)}")
+    return {"card_numbers": list(numbers)}
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """Compact UTF-8 JSON: the exact bytes that are signed and sent."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign_body(body_bytes: bytes, secret: str) -> str:
+    """X-SIGNATURE: lowercase hex HMAC-SHA256 of the body bytes keyed with the signing secret."""
+    return hmac.new(secret.encode("utf-8"), body_bytes, hashlib.sha256).hexdigest()
+
+
+# -- headers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeviceInfo:
+    device_id: str
+    time_zone: str
+    app_type: str = "Edge Uploader"
+    app_version: str
+    device_type: str = "STORE_PC"
+    device_model: str
+    system_version: str
+
+
+def _header_value(value: str) -> str:
+    """Printable ASCII only (header values are ASCII; no CR/LF can slip in)."""
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in value).strip()
+
+
+def _local_time(now: datetime, time_zone: str) -> datetime:
+    if now.tzinfo is None:
+        return now  # already local
+    try:
+        return now.astimezone(ZoneInfo(time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return now.astimezone()
+
+
+def common_headers(device: DeviceInfo, token: str | None, now: datetime) -> dict[str, str]:
+    """Seed 1.1 headers: content type, device headers (card-present), and the token if any."""
+    headers = {
+        "Content-Type": "application/json; charset=UTF-8",
+        "Accept": "application/json",
+        "X-USER-TIME-ZONE": device.time_zone,
+        "X-USER-DATE-TIME": _local_time(now, device.time_zone).strftime("%Y/%m/%d %H:%M:%S"),
+        "X-USER-APP-TYPE": device.app_type,
+        "X-USER-APP-VERSION": device.app_version,
+        "X-USER-DEVICE-TYPE": device.device_type,
+        "X-USER-DEVICE-ID": device.device_id,
+        "X-USER-DEVICE-MODEL": device.device_model,
+        "X-USER-SYSTEM-VERSION": device.system_version,
+    }
+    if token:
+        headers["X-USER-ACCESS-TOKEN"] = token
+    return {name: _header_value(value) for name, value in headers.items()}
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+UploadState = Literal["success", "failed", "pending"]
+_STATES: tuple[UploadState, ...] = ("success", "failed", "pending")
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    uuid: str
+    state: UploadState
+    brn: str | None
+    date_time: str | None
+    error_code: str | None
+    error_desc: str | None
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    uuid: str
+    brn: str | None
+    state: UploadState
+    error_code: str | None
+    error_desc: str | None
+    is_voided: bool
+    refunded_amount: str | None
+
+
+def _object(value: object, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProtocolError(f"The gateway's answer has no {what} object.")
+    return value
+
+
+def _opt_text(value: object, what: str) -> str | None:
+    """A string field that may be missing; numbers are accepted and turned into text."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ProtocolError(f"The gateway's answer has a {what} that is not text.")
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ProtocolError(f"The gateway's answer has a {what} that is not text.")
+
+
+def _state(value: object) -> UploadState:
+    for state in _STATES:
+        if value == state:
+            return state
+    raise ProtocolError("The gateway's answer has an unknown transaction state.")
+
+
+def _flag(value: object, what: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    raise ProtocolError(f"The gateway's answer has a {what} that is not true or false.")
+
+
+def parse_upload_response(payload: object, sent_uuids: Sequence[str]) -> list[UploadResult]:
+    """One result per sent item, same uuids in the same order, or ProtocolError."""
+    results = _object(payload, "result").get("transactions")
+    if not isinstance(results, list):
+        raise ProtocolError("The gateway's answer has no list of transaction results.")
+    if len(results) != len(sent_uuids):
+        raise ProtocolError(
+            f"The gateway answered with {len(results)} results for {len(sent_uuids)} transactions."
+        )
+    parsed: list[UploadResult] = []
+    for index, (raw, sent) in enumerate(zip(results, sent_uuids, strict=True)):
+        entry = _object(raw, "transaction result")
+        if entry.get("uuid") != sent:
+            raise ProtocolError(
+                f"The gateway's result number {index + 1} is for another transaction "
+                "than the one sent."
+            )
+        parsed.append(
+            UploadResult(
+                uuid=sent,
+                state=_state(entry.get("transaction_state")),
+                brn=_opt_text(entry.get("brn"), "brn"),
+                date_time=_opt_text(entry.get("date_time"), "date_time"),
+                error_code=_opt_text(entry.get("error_code"), "error_code"),
+                error_desc=_opt_text(entry.get("error_desc"), "error_desc"),
+                duplicate=_flag(entry.get("duplicate"), "duplicate flag"),
+            )
+        )
+    return parsed
+
+
+def parse_query_response(payload: object, ident: str | None = None) -> QueryResult:
+    """The `transaction` of a query answer; with `ident`, it must be that uuid or BRN."""
+    entry = _object(_object(payload, "result").get("transaction"), "transaction")
+    uuid = _opt_text(entry.get("uuid"), "uuid")
+    brn = _opt_text(entry.get("brn"), "brn")
+    if uuid is None:
+        raise ProtocolError("The gateway's answer to a query has no uuid.")
+    if ident is not None and ident not in (uuid, brn):
+        raise ProtocolError("The gateway answered a query with another transaction.")
+    return QueryResult(
+        uuid=uuid,
+        brn=brn,
+        state=_state(entry.get("transaction_state")),
+        error_code=_opt_text(entry.get("error_code"), "error_code"),
+        error_desc=_opt_text(entry.get("error_desc"), "error_desc"),
+        is_voided=_flag(entry.get("is_voided"), "is_voided flag"),
+        refunded_amount=_opt_text(entry.get("refunded_amount"), "refunded_amount"),
+    )
+
+
+def parse_card_block_response(payload: object) -> int:
+    """How many card numbers the gateway reports for a successful card_block request."""
+    block = _object(_object(payload, "result").get("card_block"), "card_block")
+    if block.get("state") != "success":
+        raise ProtocolError("The gateway's card_block answer does not say success.")
+    count = block.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ProtocolError("The gateway's card_block answer has no valid count.")
+    return count
+
+
+def parse_login_response(payload: object) -> str:
+    """The access token of a successful login."""
+    user = _object(_object(payload, "login result").get("user"), "user")
+    token = user.get("access_token")
+    if not isinstance(token, str) or not token.strip():
+        raise ProtocolError("The gateway's login answer has no access token.")
+    return token.strip()
+
+
+def parse_error_body(payload: object) -> tuple[str | None, str | None, list[str]]:
+    """(error_code, error_desc or message, invalid_card_numbers) from any error body, tolerantly."""
+    if not isinstance(payload, dict):
+        return None, None, []
+
+    def text(value: object) -> str | None:
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, str | int):
+            return str(value).strip() or None
+        return None
+
+    code = text(payload.get("error_code"))
+    desc = text(payload.get("error_desc")) or text(payload.get("message"))
+    raw_numbers = payload.get("invalid_card_numbers")
+    numbers = (
+        [n for n in raw_numbers if isinstance(n, str)] if isinstance(raw_numbers, list) else []
+    )
+    return code, desc, numbers

@@ -1,0 +1,127 @@
+"""`run_gui(home)`: the window's entry point (`edge-app gui`, or `edge-app` with no command)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from edge_app.ui.i18n import app_icon, install_translator, tr
+from edge_app.ui.widgets import AskDialog
+
+APP_NAME = "Edge Uploader"
+EXIT_OK = 0
+EXIT_SETUP = 2
+
+
+def application() -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    qt_app = QApplication(sys.argv[:1])
+    qt_app.setApplicationName(APP_NAME)
+    qt_app.setApplicationDisplayName(APP_NAME)
+    qt_app.setOrganizationName("edge-app")
+    qt_app.setDesktopFileName("edge-app")  # matches resources/edge-app.desktop
+    qt_app.setWindowIcon(app_icon())
+    return qt_app
+
+
+def configured_language(home: Path) -> str:
+    """The language in config.json, read without opening the database; English by default."""
+    from edge_app.config import load_config
+
+    try:
+        return load_config(home).language
+    except Exception:  # no config yet, or damaged: the wizard or the error comes next
+        return "en"
+
+
+def needs_passphrase(home: Path) -> bool:
+    from storage.keys import ENV_KEY, ENV_PASSPHRASE, read_keystore
+
+    try:
+        doc = read_keystore(home)
+    except Exception:
+        return False
+    return bool(
+        doc
+        and doc.get("backend") == "file"
+        and not os.environ.get(ENV_KEY)
+        and not os.environ.get(ENV_PASSPHRASE)
+    )
+
+
+def open_installation(home: Path, parent: QWidget | None = None) -> Any:
+    """App.open, asking for the passphrase in a dialog when the key file needs one.
+
+    Returns None when the person cancels; raises the core's error for anything else.
+    """
+    from edge_app.services import App
+    from storage.errors import KeyUnavailable
+
+    if not needs_passphrase(home):
+        return App.open(home)
+    opened: list[Any] = []
+
+    def check(passphrase: str) -> str | None:
+        if not passphrase:
+            return tr("Type the passphrase.")
+        try:
+            opened.append(App.open(home, passphrase_provider=lambda: passphrase))
+        except KeyUnavailable as exc:
+            return str(exc)
+        return None
+
+    dialog = AskDialog(
+        parent,
+        tr("Open Edge Uploader"),
+        tr("The queue's key is protected by a passphrase. Type it to open the queue."),
+        tr("Passphrase"),
+        check,
+        password=True,
+    )
+    if dialog.exec() != QDialog.DialogCode.Accepted or not opened:
+        return None
+    return opened[0]
+
+
+def run_gui(home: Path) -> int:
+    """Open the window for the installation in `home` (the first-run wizard if there is none)."""
+    from edge_app.config import CONFIG_FILE
+    from edge_app.ui.main_window import MainWindow
+    from edge_app.ui.wizard import SetupWizard
+
+    qt_app = application()
+    translator = install_translator(configured_language(home))
+    app: Any = None
+    if not (home / CONFIG_FILE).exists():
+        wizard = SetupWizard(home)
+        if wizard.exec() != QDialog.DialogCode.Accepted and wizard.app is None:
+            return EXIT_SETUP
+        app = wizard.app
+        if translator is None:
+            translator = install_translator(app.config.language)
+    else:
+        try:
+            app = open_installation(home)
+        except Exception as exc:
+            from edge_app.ui.workers import plain_error
+
+            QMessageBox.critical(None, APP_NAME, plain_error(exc))
+            return EXIT_SETUP
+        if app is None:
+            return EXIT_SETUP
+    window = MainWindow(app)
+    if app.key_source.warning:
+        window.statusBar().showMessage(app.key_source.warning, 15_000)
+    window.show()
+    try:
+        return int(qt_app.exec())
+    finally:
+        window.shutdown()
+        app.close()
+        del translator

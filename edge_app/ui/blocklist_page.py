@@ -1,0 +1,318 @@
+"""Card block list: the store's card numbers (shown masked), changes queued for the gateway."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from edge_app.ui.i18n import tr
+from edge_app.ui.widgets import Banner, ErrorLabel, ManagerGate, Prompts, heading
+from edge_app.ui.workers import TaskRunner, plain_error
+
+PAGE_SIZE = 500
+PENDING_WORDS = {"add": "Added: sent at the next sync", "del": "Removed: sent at the next sync"}
+MODE_WORDS = {
+    "blacklist": "Block list: cards on this list are refused at the till.",
+    "whitelist": "Allow list: only cards on this list are accepted at the till.",
+}
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class BlocklistModel(QAbstractTableModel):
+    COLUMNS = ("Card", "On the gateway", "Change waiting", "Problem")
+
+    def __init__(self, store: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.text = ""
+        self.entries: list[Any] = []
+        self._exhausted = False
+
+    def set_text(self, text: str) -> None:
+        self.beginResetModel()
+        self.text = text
+        self.entries = []
+        self._exhausted = False
+        self.endResetModel()
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid() or self._exhausted:
+            return
+        page = self.store.blocklist_entries(
+            text=self.text, offset=len(self.entries), limit=PAGE_SIZE
+        )
+        if len(page) < PAGE_SIZE:
+            self._exhausted = True
+        if not page:
+            return
+        first = len(self.entries)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self.entries.extend(page)
+        self.endInsertRows()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.entries)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return tr(self.COLUMNS[section])
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self.entries):
+            return None
+        entry = self.entries[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return entry.masked
+            if column == 1:
+                return tr("Yes") if entry.on_gateway else tr("No")
+            if column == 2:
+                return tr(PENDING_WORDS[entry.pending]) if entry.pending else ""
+            return entry.failed_reason or ""
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if entry.failed_reason:
+                return QBrush(QColor("#fde7e9"))
+            if entry.pending:
+                return QBrush(QColor("#fff4e0"))
+        if role == Qt.ItemDataRole.FontRole and entry.pending and column == 2:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+
+def split_numbers(text: str) -> list[str]:
+    """Card numbers typed one after another, separated by commas, semicolons or new lines."""
+    return [part.replace(" ", "") for part in re.split(r"[,;\n]+", text) if part.strip()]
+
+
+class BlocklistPage(QWidget):
+    changed = Signal()
+
+    def __init__(
+        self,
+        app: Any,
+        runner: TaskRunner,
+        gate: ManagerGate,
+        prompts: Prompts,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.runner = runner
+        self.gate = gate
+        self.prompts = prompts
+        self.model = BlocklistModel(app.store, self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        outer.setSpacing(10)
+        outer.addWidget(heading(tr("Card block list")))
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("list_mode")
+        self.mode_label.setWordWrap(True)
+        outer.addWidget(self.mode_label)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("list_counts")
+        self.counts_label.setStyleSheet("color: #5f6368;")
+        outer.addWidget(self.counts_label)
+        self.banner = Banner()
+        self.banner.setObjectName("list_banner")
+        outer.addWidget(self.banner)
+
+        change_box = QGroupBox(tr("Add or remove cards"))
+        change = QVBoxLayout(change_box)
+        row = QHBoxLayout()
+        self.numbers = QLineEdit()
+        self.numbers.setObjectName("list_numbers")
+        self.numbers.setPlaceholderText(tr("Full card number(s), separated by commas"))
+        self.add_button = QPushButton(tr("Add to list"))
+        self.add_button.setObjectName("list_add")
+        self.remove_button = QPushButton(tr("Remove from list"))
+        self.remove_button.setObjectName("list_remove")
+        row.addWidget(self.numbers, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.remove_button)
+        change.addLayout(row)
+        self.numbers_error = ErrorLabel()
+        self.numbers_error.setObjectName("list_numbers_error")
+        change.addWidget(self.numbers_error)
+        files = QHBoxLayout()
+        self.import_button = QPushButton(tr("Import CSV…"))
+        self.import_button.setObjectName("list_import")
+        self.import_removes = QCheckBox(tr("The file lists cards to remove"))
+        self.import_removes.setObjectName("list_import_removes")
+        self.export_button = QPushButton(tr("Export report (masked)…"))
+        self.export_button.setObjectName("list_export")
+        files.addWidget(self.import_button)
+        files.addWidget(self.import_removes)
+        files.addStretch(1)
+        files.addWidget(self.export_button)
+        change.addLayout(files)
+        outer.addWidget(change_box)
+
+        search_row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("list_search")
+        self.search.setPlaceholderText(tr("Search by first 6 or last 4 digits"))
+        self.search.setClearButtonEnabled(True)
+        search_row.addWidget(QLabel(tr("Search")))
+        search_row.addWidget(self.search, 1)
+        outer.addLayout(search_row)
+        self.table = QTableView()
+        self.table.setObjectName("list_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((170, 120, 220)):
+            self.table.setColumnWidth(column, width)
+        outer.addWidget(self.table, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(300)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.add_button.clicked.connect(self.add_numbers)
+        self.remove_button.clicked.connect(self.remove_numbers)
+        self.import_button.clicked.connect(self.import_file)
+        self.export_button.clicked.connect(self.export_file)
+        self.reload()
+
+    def reload(self) -> None:
+        mode = self.app.config.list_mode
+        self.mode_label.setText(tr(MODE_WORDS.get(mode, mode)))
+        counts = self.app.store.blocklist_counts()
+        self.counts_label.setText(
+            tr(
+                "{cards} card(s) on the list; {pending} change(s) waiting to be sent; "
+                "{failed} refused"
+            ).format(**counts)
+        )
+        self.model.set_text(self.search.text().strip())
+        self.model.fetchMore(QModelIndex())
+
+    def _change(self, add: bool) -> None:
+        self.numbers_error.show_error(None)
+        numbers = split_numbers(self.numbers.text())
+        if not numbers:
+            self.numbers_error.show_error(tr("Type at least one card number."))
+            return
+        what = tr("add {n} card(s) to the list") if add else tr("remove {n} card(s) from the list")
+        if not self.gate.require(self, what.format(n=len(numbers))):
+            self.banner.show_message(tr("Not done: the manager PIN was not given."), "warning")
+            return
+        try:
+            changed = self.app.blocklist_add(numbers) if add else self.app.blocklist_del(numbers)
+        except Exception as exc:
+            self.numbers_error.show_error(plain_error(exc))
+            return
+        self.numbers.setText("")
+        self.banner.show_message(
+            tr("{n} card(s) changed; the gateway gets the change at the next sync.").format(
+                n=changed
+            ),
+            "success",
+        )
+        self.reload()
+        self.changed.emit()
+
+    def add_numbers(self) -> None:
+        self._change(True)
+
+    def remove_numbers(self) -> None:
+        self._change(False)
+
+    def import_file(self) -> None:
+        delete = self.import_removes.isChecked()
+        action = (
+            tr("import cards to remove from a file") if delete else tr("import cards from a file")
+        )
+        if not self.gate.require(self, action):
+            self.banner.show_message(tr("Not done: the manager PIN was not given."), "warning")
+            return
+        path = self.prompts.open_file(
+            self, tr("Import card numbers"), tr("CSV or text files (*.csv *.txt)")
+        )
+        if path is None:
+            return
+        self.import_button.setEnabled(False)
+        self.banner.show_message(tr("Importing {name}…").format(name=path.name), "info")
+        app = self.app
+        self.runner.submit(
+            lambda: app.blocklist_import(path, delete=delete), self._imported, self._import_failed
+        )
+
+    def _imported(self, changed: int) -> None:
+        self.import_button.setEnabled(True)
+        self.banner.show_message(
+            tr("{n} card(s) changed; the gateway gets the change at the next sync.").format(
+                n=changed
+            ),
+            "success",
+        )
+        self.reload()
+        self.changed.emit()
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self.import_button.setEnabled(True)
+        text = plain_error(exc)
+        problems = list(getattr(exc, "problems", []))
+        if problems:
+            text += "\n" + "\n".join(problems[:5])
+            if len(problems) > 5:
+                text += "\n" + tr("…and {n} more.").format(n=len(problems) - 5)
+        self.banner.show_message(text, "error")
+
+    def export_file(self) -> None:
+        path = self.prompts.save_file(
+            self, tr("Export the card list"), "card-list.csv", tr("CSV files (*.csv)")
+        )
+        if path is None:
+            return
+        app = self.app
+        self.runner.submit(
+            lambda: app.blocklist_export(Path(path)),
+            lambda n: self.banner.show_message(
+                tr("Wrote {n} masked card number(s) to {name}.").format(n=n, name=path.name),
+                "success",
+            ),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )

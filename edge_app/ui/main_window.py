@@ -1,0 +1,391 @@
+"""The main window: a side list of screens, the always-visible status bar, background work."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QStackedWidget,
+    QStyle,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QWidget,
+)
+
+from edge_app.ui.blocklist_page import BlocklistPage
+from edge_app.ui.i18n import app_icon, tr
+from edge_app.ui.present import last_sync_text, waiting_text
+from edge_app.ui.sale_page import SalePage
+from edge_app.ui.settings_page import SettingsPage
+from edge_app.ui.statusbar import StatusBar
+from edge_app.ui.sync_page import SyncPage
+from edge_app.ui.transactions_page import TransactionsPage
+from edge_app.ui.widgets import ManagerGate, Prompts
+from edge_app.ui.workers import (
+    PROBE_INTERVAL_MS,
+    ConnectivityMonitor,
+    SyncController,
+    TaskRunner,
+    lock_holder_elsewhere,
+)
+
+STATUS_INTERVAL_MS = 5_000
+SHOP_CLOSE_CHECK_MS = 30_000
+SHOP_CLOSE_WINDOW = timedelta(minutes=30)
+# Shared look of the screens: white group boxes on a light page, taller inputs, a primary button.
+PAGE_STYLE = """
+#pages { background: #f4f6f9; }
+QGroupBox {
+    background: #ffffff; border: 1px solid #d5dbe3; border-radius: 6px;
+    margin-top: 16px; padding: 12px 10px 8px 10px;
+}
+QGroupBox::title {
+    subcontrol-origin: margin; subcontrol-position: top left; left: 8px; padding: 0 4px;
+    color: #1f3b63;
+}
+QLineEdit, QComboBox, QDateEdit { min-height: 24px; padding: 1px 4px; }
+QPushButton { min-height: 24px; padding: 2px 12px; }
+QPushButton[primary="true"] {
+    background: #2f6fd0; color: #ffffff; border: 1px solid #245bb0; border-radius: 4px;
+    font-weight: bold; padding: 4px 18px;
+}
+QPushButton[primary="true"]:hover { background: #285fb5; }
+QPushButton[primary="true"]:disabled { background: #9db4d8; border-color: #9db4d8; }
+"""
+ENVIRONMENT_SHORT_WORDS = {
+    "production": "Production",
+    "develop": "Develop",
+    "sandbox": "Sandbox",
+    "custom": "Custom gateway",
+}
+PAGES = ("sale", "transactions", "blocklist", "sync", "settings")
+
+
+def shop_close_due(now: datetime, shop_close: str, last_run: date | None) -> bool:
+    """True within half an hour after the shop-close time, once a day."""
+    try:
+        hours, minutes = (int(part) for part in shop_close.split(":"))
+        closing = datetime.combine(now.date(), time(hours, minutes), tzinfo=now.tzinfo)
+    except ValueError:
+        return False
+    return last_run != now.date() and closing <= now < closing + SHOP_CLOSE_WINDOW
+
+
+def has_work(status: dict[str, Any] | None) -> bool:
+    if not status:
+        return False
+    counts = status.get("transactions", {})
+    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending"))
+    return waiting > 0 or int(status.get("blocklist", {}).get("pending", 0)) > 0
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        app: Any,
+        *,
+        prompts: Prompts | None = None,
+        probe_interval_ms: int = PROBE_INTERVAL_MS,
+        status_interval_ms: int = STATUS_INTERVAL_MS,
+        monitor: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.home: Path = app.home
+        self.prompts = prompts or Prompts()
+        self.runner = TaskRunner(self)
+        self.sync = SyncController(app, self.runner, self)
+        self.gate = ManagerGate(app.store, self.prompts)
+        self.last_status: dict[str, Any] | None = None
+        self._status_busy = False
+        self._status_again = False
+        self._shop_close_ran: date | None = None
+        self._online: bool | None = None
+        self.setWindowTitle(tr("Edge Uploader"))
+        self.setWindowIcon(app_icon())
+        self.resize(1180, 760)
+        self.setMinimumSize(QSize(960, 620))
+
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        side = QWidget()
+        side.setObjectName("side")
+        side.setStyleSheet(
+            "#side { background: #1f3b63; }"
+            "#side QLabel { color: #ffffff; }"
+            "QListWidget#nav { background: transparent; border: none; color: #dfe8f5; outline: 0; }"
+            "QListWidget#nav::item { padding: 10px 14px; border-radius: 4px; margin: 2px 8px; }"
+            "QListWidget#nav::item:selected { background: #2f5a93; color: #ffffff; }"
+            "QListWidget#nav::item:hover:!selected { background: #284b7a; }"
+        )
+        side.setFixedWidth(210)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 16, 0, 12)
+        title = QLabel(tr("Edge Uploader"))
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        title.setFont(font)
+        title.setContentsMargins(18, 0, 12, 2)
+        side_layout.addWidget(title)
+        self.store_label = QLabel()
+        self.store_label.setObjectName("store_label")
+        self.store_label.setContentsMargins(18, 0, 12, 14)
+        self.store_label.setWordWrap(True)
+        self.store_label.setStyleSheet("color: #b9c9e2;")
+        side_layout.addWidget(self.store_label)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setIconSize(QSize(20, 20))
+        side_layout.addWidget(self.nav, 1)
+        self.role_label = QLabel(tr("Cashiers take sales; other screens ask for the manager PIN."))
+        self.role_label.setWordWrap(True)
+        self.role_label.setContentsMargins(18, 0, 12, 0)
+        self.role_label.setStyleSheet("color: #9fb3d1; font-size: 11px;")
+        side_layout.addWidget(self.role_label)
+        row.addWidget(side)
+
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("pages")
+        self.stack.setStyleSheet(PAGE_STYLE)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.sale_page = SalePage(app)
+        self.transactions_page = TransactionsPage(app, self.runner, self.gate, self.prompts)
+        self.blocklist_page = BlocklistPage(app, self.runner, self.gate, self.prompts)
+        self.sync_page = SyncPage(app, self.runner, self.sync, self.prompts)
+        self.settings_page = SettingsPage(app, self.gate)
+        style = self.style()
+        for page, label, icon in (
+            (self.sale_page, tr("New sale"), QStyle.StandardPixmap.SP_FileDialogNewFolder),
+            (
+                self.transactions_page,
+                tr("Transactions"),
+                QStyle.StandardPixmap.SP_FileDialogDetailedView,
+            ),
+            (
+                self.blocklist_page,
+                tr("Card block list"),
+                QStyle.StandardPixmap.SP_MessageBoxWarning,
+            ),
+            (self.sync_page, tr("Sync"), QStyle.StandardPixmap.SP_BrowserReload),
+            (self.settings_page, tr("Settings"), QStyle.StandardPixmap.SP_FileDialogInfoView),
+        ):
+            self.stack.addWidget(page)
+            QListWidgetItem(style.standardIcon(icon), label, self.nav)
+        self.nav.currentRowChanged.connect(self._show_page)
+        self.nav.setCurrentRow(0)
+
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self._update_store_label()
+
+        self.sale_page.sale_queued.connect(self.queue_changed)
+        self.transactions_page.changed.connect(self.queue_changed)
+        self.blocklist_page.changed.connect(self.queue_changed)
+        self.settings_page.saved.connect(self._settings_saved)
+        self.sync.started.connect(self._sync_started)
+        self.sync.progress.connect(self._sync_progress)
+        self.sync.finished.connect(self._sync_stopped)
+        self.sync.locked.connect(self._sync_stopped)
+        self.sync.failed.connect(self._sync_stopped)
+
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(status_interval_ms)
+        self.status_timer.timeout.connect(self.refresh_status)
+        self.status_timer.start()
+        self.shop_close_timer = QTimer(self)
+        self.shop_close_timer.setInterval(SHOP_CLOSE_CHECK_MS)
+        self.shop_close_timer.timeout.connect(self.check_shop_close)
+        self.shop_close_timer.start()
+
+        self.monitor: ConnectivityMonitor | None = None
+        if monitor:
+            self.monitor = ConnectivityMonitor(app.config.base_url, probe_interval_ms, self)
+            self.monitor.changed.connect(self.online_changed)
+            self.monitor.start()
+        self.tray = self._make_tray()
+        self.refresh_status()
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def _show_page(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        page = self.stack.currentWidget()
+        if page is self.blocklist_page:
+            self.blocklist_page.reload()
+        elif page is self.sync_page:
+            self.sync_page.load_history()
+        elif page is self.settings_page:
+            self.settings_page.load()
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name))
+
+    def _update_store_label(self) -> None:
+        from edge_app.ui.settings_page import ENVIRONMENT_WORDS
+
+        config = self.app.config
+        name = config.environment
+        self.store_label.setText(
+            tr("Store {store}").format(store=config.store_id)
+            + "\n"
+            + tr(ENVIRONMENT_SHORT_WORDS.get(name, name))
+            + "\n"
+            + config.username
+        )
+        self.store_label.setToolTip(tr(ENVIRONMENT_WORDS.get(name, name)))
+
+    # -- status -------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Read the queue status and the lock in a worker; the labels update when it answers."""
+        if self._status_busy:
+            self._status_again = True  # read again when the running read answers
+            return
+        self._status_busy = True
+        app, home = self.app, self.home
+
+        def work() -> tuple[dict[str, Any], Any]:
+            return app.status(), lock_holder_elsewhere(home)
+
+        self.runner.submit(work, self._status_ready, self._status_failed)
+
+    def _status_ready(self, result: tuple[dict[str, Any], Any]) -> None:
+        self._status_busy = False
+        if self._status_again:
+            self._status_again = False
+            self.refresh_status()
+        status, holder = result
+        self.last_status = status
+        limits = self.app.limits
+        self.status.set_status(status, _hours(limits, "warn"), _hours(limits, "refuse"))
+        self.status.set_lock(holder if not self.sync.running else None)
+        self._update_tray()
+
+    def _status_failed(self, exc: BaseException) -> None:
+        self._status_busy = False
+        self._status_again = False
+        self.status.waiting.setText(tr("Cannot read the queue: {why}").format(why=str(exc)))
+
+    @Slot()
+    def queue_changed(self, *_: Any) -> None:
+        self.refresh_status()
+        if self.stack.currentWidget() is not self.transactions_page:
+            self.transactions_page.apply_filter()
+
+    def _settings_saved(self) -> None:
+        self._update_store_label()
+        if self.monitor is not None:
+            self.monitor.set_base_url(self.app.config.base_url)
+            self.monitor.probe_now()
+        self.blocklist_page.reload()
+        self.refresh_status()
+
+    # -- sync triggers ------------------------------------------------------------------------
+
+    @Slot(bool)
+    def online_changed(self, online: bool) -> None:
+        was = self._online
+        self._online = online
+        self.status.set_online(online)
+        if online and was is False and has_work(self.last_status):
+            self.sync.start("auto")
+
+    def check_shop_close(self, now: datetime | None = None) -> bool:
+        now = now or datetime.now().astimezone()
+        if not shop_close_due(now, self.app.config.shop_close, self._shop_close_ran):
+            return False
+        self._shop_close_ran = now.date()
+        return self.sync.start("shop_close")
+
+    @Slot(str)
+    def _sync_started(self, trigger: str) -> None:
+        self.status.set_syncing(tr("Syncing…"))
+        self._update_tray()
+
+    @Slot(object)
+    def _sync_progress(self, progress: Any) -> None:
+        self.status.set_syncing(
+            tr("Syncing {done}/{total}").format(done=progress.done, total=progress.total)
+        )
+        if self.tray is not None:
+            self.tray.setToolTip(
+                tr("Edge Uploader: syncing {done}/{total}").format(
+                    done=progress.done, total=progress.total
+                )
+            )
+
+    @Slot(object)
+    def _sync_stopped(self, *_: Any) -> None:
+        self.status.set_syncing(None)
+        self.transactions_page.refresh()
+        self.blocklist_page.reload()
+        self.refresh_status()
+
+    # -- tray ---------------------------------------------------------------------------------
+
+    def _make_tray(self) -> QSystemTrayIcon | None:
+        if not QSystemTrayIcon.isSystemTrayAvailable():
+            return None
+        tray = QSystemTrayIcon(app_icon(), self)
+        menu = QMenu(self)
+        show = QAction(tr("Show window"), menu)
+        show.triggered.connect(self.showNormal)
+        sync_now = QAction(tr("Sync now"), menu)
+        sync_now.triggered.connect(lambda: self.sync.start("window"))
+        menu.addAction(show)
+        menu.addAction(sync_now)
+        tray.setContextMenu(menu)
+        tray.setToolTip(tr("Edge Uploader"))
+        tray.show()
+        return tray
+
+    def tray_text(self) -> str:
+        if self.sync.running:
+            return tr("Edge Uploader: syncing")
+        status = self.last_status or {}
+        return tr("Edge Uploader: {waiting}; {last}").format(
+            waiting=waiting_text(status), last=last_sync_text(status.get("last_sync"))
+        )
+
+    def _update_tray(self) -> None:
+        if self.tray is not None:
+            self.tray.setToolTip(self.tray_text())
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop timers, cancel a running sync and wait for the workers (the store stays open)."""
+        self.status_timer.stop()
+        self.shop_close_timer.stop()
+        self.sync.cancel()
+        self.runner.shutdown(30_000)
+        if self.monitor is not None:
+            self.monitor.stop()
+        if self.tray is not None:
+            self.tray.hide()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        event.accept()
+
+
+def _hours(limits: Any, which: str) -> float:
+    """The warn or refuse age of the offline limits, in hours."""
+    span = limits.warn_after if which == "warn" else limits.refuse_after
+    return float(span.total_seconds() / 3600)

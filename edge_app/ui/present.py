@@ -1,0 +1,164 @@
+"""Plain-words texts for records, sync results and the status bar (no widgets here)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from edge_app.ui.i18n import tr
+
+STATE_WORDS = {
+    "queued": "Waiting to send",
+    "uploading": "Sending",
+    "pending": "Waiting for the gateway's answer",
+    "uploaded": "Accepted",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+KIND_WORDS = {"sale": "Sale", "void": "Void", "refund": "Refund"}
+AGE_COLOURS = {"ok": "#1e7d32", "warn": "#b26a00", "refuse": "#b00020"}
+STATE_COLOURS = {
+    "failed": "#b00020",
+    "pending": "#b26a00",
+    "uploaded": "#1e7d32",
+    "cancelled": "#6b6b6b",
+}
+OUTCOME_WORDS = {
+    "done": "Done",
+    "needs_attention": "Needs attention",
+    "retry_later": "Will retry later",
+    "error": "Stopped by an error",
+    None: "Did not finish",
+}
+
+
+def state_words(state: str) -> str:
+    return tr(STATE_WORDS.get(state, state))
+
+
+def kind_words(kind: str) -> str:
+    return tr(KIND_WORDS.get(kind, kind))
+
+
+def outcome_words(outcome: str | None) -> str:
+    return tr(OUTCOME_WORDS.get(outcome, outcome or ""))
+
+
+def local_time(ts: float | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if not ts:
+        return ""
+    return time.strftime(fmt, time.localtime(ts))
+
+
+def money(amount: Any, currency: str | None) -> str:
+    if amount is None:
+        return ""
+    from edge_app.domain.money import format_amount
+
+    if currency:
+        return f"{currency} {format_amount(amount, currency)}"
+    return str(amount)
+
+
+def gateway_answer(record: Any) -> str:
+    """What the gateway said about a record, in words for a store manager."""
+    state = record.state.value
+    if state == "queued":
+        text = tr("Not sent yet; it goes with the next sync.")
+        if record.error_desc:
+            text += " " + tr("Last try: {problem}").format(problem=record.error_desc)
+        if record.next_attempt_ts and record.next_attempt_ts > time.time():
+            text += " " + tr("Next try after {time}.").format(
+                time=local_time(record.next_attempt_ts)
+            )
+        return text
+    if state == "uploading":
+        return tr("Being sent to the gateway now.")
+    if state == "pending":
+        return tr(
+            "The gateway has it but has not given a final answer yet; the next sync asks again."
+        )
+    if state == "uploaded":
+        text = tr("Accepted by the gateway (reference {brn}).").format(brn=record.brn or "-")
+        if record.duplicate:
+            text += " " + tr("It had already arrived earlier, so it was not charged twice.")
+        return text
+    if state == "failed":
+        problem = record.error_desc or tr("no reason given")
+        text = tr("Refused: {problem}").format(problem=problem)
+        if record.error_code:
+            text += " " + tr("(gateway code {code})").format(code=record.error_code)
+        return text + " " + tr("A manager can send it again with Retry once the problem is fixed.")
+    if state == "cancelled":
+        return tr("Cancelled on this PC; nothing was sent to the gateway.")
+    return str(state)
+
+
+def summary_lines(summary: Mapping[str, Any]) -> list[str]:
+    """The lines of a sync result (SyncSummary.to_json() or a stored run summary)."""
+    lines = [
+        tr("Result: {outcome}").format(outcome=outcome_words(summary.get("outcome"))),
+        tr(
+            "Accepted: {n}, already there: {d}, failed: {f}, still waiting for an answer: {p}"
+        ).format(
+            n=summary.get("uploaded", 0),
+            d=summary.get("duplicates", 0),
+            f=summary.get("failed", 0),
+            p=summary.get("pending", 0),
+        ),
+        tr("Still queued: {q}; card list changes sent: {b}, left: {bl}").format(
+            q=summary.get("left_queued", 0),
+            b=summary.get("blocklist_sent", 0),
+            bl=summary.get("blocklist_left", 0),
+        ),
+    ]
+    if summary.get("cancelled"):
+        lines.append(tr("The sync was cancelled; the rest stays queued."))
+    return lines
+
+
+def age_text(status: Mapping[str, Any], warn_hours: float, refuse_hours: float) -> str:
+    hours = status.get("oldest_unsent_age_hours")
+    if hours is None:
+        return tr("Nothing waiting")
+    level = status.get("age_level", "ok")
+    shown = f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h"
+    if level == "refuse":
+        return tr("Oldest unsent {age}: over {limit} h, new sales are refused until a sync").format(
+            age=shown, limit=f"{refuse_hours:g}"
+        )
+    if level == "warn":
+        return tr("Oldest unsent {age}: over {warn} h, sync now (sales stop at {limit} h)").format(
+            age=shown, warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
+        )
+    return tr("Oldest unsent {age} (limits {warn} h / {limit} h)").format(
+        age=shown, warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
+    )
+
+
+def waiting_text(status: Mapping[str, Any]) -> str:
+    counts = status.get("transactions", {})
+    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending"))
+    totals = status.get("unsent_totals", {})
+    text = tr("{n} waiting").format(n=waiting)
+    if totals:
+        text += ": " + ", ".join(f"{cur} {amount}" for cur, amount in totals.items())
+    return text
+
+
+def last_sync_text(run: Mapping[str, Any] | None) -> str:
+    if not run:
+        return tr("Never synced")
+    when = local_time(run.get("finished_ts") or run.get("started_ts"), "%m-%d %H:%M")
+    return tr("Last sync {when}: {outcome}").format(
+        when=when, outcome=outcome_words(run.get("outcome"))
+    )
+
+
+def captured_time(record: Any) -> str:
+    try:
+        return datetime.fromisoformat(record.captured_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return local_time(record.captured_ts)

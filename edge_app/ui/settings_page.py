@@ -1,0 +1,474 @@
+"""Settings: gateway, store, device, offline limits, schedule, sending, language, manager PIN.
+
+Everything is saved through `App.update_config`, which validates first; its refusal appears next
+to the field it names. Saving needs the manager PIN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from edge_app.ui.i18n import LANGUAGES, tr
+from edge_app.ui.roles import has_manager_pin, pin_problem, set_manager_pin
+from edge_app.ui.widgets import Banner, FieldForm, ManagerGate, heading
+from edge_app.ui.workers import plain_error
+
+KEY_STORE_WORDS = {
+    "environment variable": "environment variable",
+    "OS keyring": "OS keyring",
+    "passphrase file": "passphrase file",
+}
+ENVIRONMENT_WORDS = {
+    "production": "Production (live payments)",
+    "develop": "Develop (the payment provider's test system)",
+    "sandbox": "Sandbox (built-in test gateway, no account)",
+    "custom": "Custom (addresses given by the provider)",
+}
+LIST_MODE_WORDS = {
+    "blacklist": "Block list: refuse listed cards",
+    "whitelist": "Allow list: accept only listed cards",
+}
+LIMIT_WORDS = {
+    "per_transaction": "Largest offline sale, per currency",
+    "total_per_currency": "Most unsent money, per currency",
+    "warn_after_hours": "Warn when the oldest unsent record is older than (hours)",
+    "refuse_after_hours": "Refuse new sales when it is older than (hours)",
+}
+
+
+def limits_to_text(value: Any) -> str:
+    """A limit as one line: numbers as they are, per-currency maps as `HKD 5000, USD 700`."""
+    if isinstance(value, dict):
+        return ", ".join(f"{cur} {amount}" for cur, amount in value.items())
+    if value is None:
+        return ""
+    return str(value)
+
+
+def limits_from_text(text: str, like: Any) -> Any:
+    """Read a limit back in the shape of its current value (raises ValueError with a sentence)."""
+    text = text.strip()
+    if isinstance(like, dict):
+        result: dict[str, str] = {}
+        for part in text.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            bits = part.replace("=", " ").replace(":", " ").split()
+            if len(bits) != 2:
+                raise ValueError(tr("Write each currency and amount like: HKD 5000, USD 1000."))
+            result[bits[0].upper()] = bits[1]
+        return result
+    if like is None and not text:
+        return None
+    if isinstance(like, bool):
+        return text.lower() in ("1", "yes", "true", "on")
+    if isinstance(like, int | float):
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(tr("Type a number.")) from None
+        return int(number) if isinstance(like, int) and number.is_integer() else number
+    return text
+
+
+class SettingsPage(QWidget):
+    saved = Signal()
+
+    def __init__(self, app: Any, gate: ManagerGate, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.gate = gate
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        outer.setSpacing(10)
+        outer.addWidget(heading(tr("Settings")))
+        self.banner = Banner()
+        self.banner.setObjectName("settings_banner")
+        outer.addWidget(self.banner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(12)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self.form_by_field: dict[str, FieldForm] = {}
+
+        # -- gateway ------------------------------------------------------------------------
+        gateway_box = QGroupBox(tr("Gateway"))
+        gateway = FieldForm(QFormLayout(gateway_box))
+        self.environment = QComboBox()
+        self.environment.setObjectName("environment")
+        for name in ("production", "develop", "sandbox", "custom"):
+            self.environment.addItem(tr(ENVIRONMENT_WORDS[name]), name)
+        gateway.add("environment", tr("Environment"), self.environment)
+        self.base_url = QLineEdit()
+        self.base_url.setObjectName("base_url")
+        gateway.add("base_url", tr("Payment address"), self.base_url)
+        self.login_url = QLineEdit()
+        self.login_url.setObjectName("login_url")
+        gateway.add("login_url", tr("Login address"), self.login_url)
+        self.client_id = QLineEdit()
+        self.client_id.setObjectName("client_id")
+        gateway.add("client_id", tr("Client id"), self.client_id)
+        self.client_secret = QLineEdit()
+        self.client_secret.setObjectName("client_secret")
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setPlaceholderText(tr("unchanged"))
+        gateway.add("client_secret", tr("Client secret"), self.client_secret)
+        self._register(gateway)
+        grid.addWidget(gateway_box, 0, 0)
+
+        # -- store and device ---------------------------------------------------------------
+        store_box = QGroupBox(tr("Store and device"))
+        store = FieldForm(QFormLayout(store_box))
+        self.store_id = QLineEdit()
+        self.store_id.setObjectName("store_id")
+        store.add("store_id", tr("Store id"), self.store_id)
+        self.username = QLineEdit()
+        self.username.setObjectName("username")
+        store.add("username", tr("Gateway user"), self.username)
+        self.device_model = QLineEdit()
+        self.device_model.setObjectName("device_model")
+        store.add(
+            "device_model",
+            tr("Device model"),
+            self.device_model,
+            tr("Sent to the gateway in the device headers."),
+        )
+        self.device_id = QLineEdit()
+        self.device_id.setReadOnly(True)
+        store.add("device_id", tr("Device id"), self.device_id)
+        self.list_mode = QComboBox()
+        self.list_mode.setObjectName("list_mode_setting")
+        for mode in ("blacklist", "whitelist"):
+            self.list_mode.addItem(tr(LIST_MODE_WORDS[mode]), mode)
+        store.add("list_mode", tr("Card list mode"), self.list_mode)
+        self._register(store)
+        grid.addWidget(store_box, 0, 1)
+
+        # -- offline limits -----------------------------------------------------------------
+        limits_box = QGroupBox(tr("Offline limits"))
+        limits_layout = QFormLayout(limits_box)
+        limits_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.limits_form = FieldForm(limits_layout)
+        self.limit_edits: dict[str, QLineEdit] = {}
+        self._limit_values: dict[str, Any] = {}
+        from edge_app.domain.limits import limits_to_json
+
+        for key, value in limits_to_json(app.limits).items():
+            edit = QLineEdit()
+            edit.setObjectName(f"limit_{key}")
+            if not isinstance(value, dict):
+                edit.setMaximumWidth(90)
+            self.limit_edits[key] = edit
+            self._limit_values[key] = value
+            hint = tr("Like: HKD 5000, USD 1000") if isinstance(value, dict) else ""
+            label = tr(LIMIT_WORDS[key]) if key in LIMIT_WORDS else key.replace("_", " ")
+            self.limits_form.add(key, label, edit, hint)
+        self.limits_form.add("limits", "", QWidget())
+        self._register(self.limits_form)
+        grid.addWidget(limits_box, 1, 0)
+
+        # -- sending and schedule -----------------------------------------------------------
+        send_box = QGroupBox(tr("Sending and schedule"))
+        send = FieldForm(QFormLayout(send_box))
+        self.shop_close = QLineEdit()
+        self.shop_close.setObjectName("shop_close")
+        self.shop_close.setMaximumWidth(90)
+        send.add(
+            "shop_close",
+            tr("Shop closes at (HH:MM)"),
+            self.shop_close,
+            tr("The window syncs at this time if it is open."),
+        )
+        self.batch_size = QLineEdit()
+        self.batch_size.setObjectName("batch_size")
+        self.batch_size.setMaximumWidth(90)
+        send.add("batch_size", tr("Records per request"), self.batch_size)
+        self.concurrency = QLineEdit()
+        self.concurrency.setObjectName("concurrency")
+        self.concurrency.setMaximumWidth(90)
+        send.add("concurrency", tr("Requests at the same time"), self.concurrency)
+        self.timeout = QLineEdit()
+        self.timeout.setObjectName("timeout_seconds")
+        self.timeout.setMaximumWidth(90)
+        send.add("timeout_seconds", tr("Request timeout (seconds)"), self.timeout)
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        send.add(
+            "language", tr("Language"), self.language, tr("Used the next time the window opens.")
+        )
+        self._register(send)
+        grid.addWidget(send_box, 1, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.revert_button = QPushButton(tr("Undo changes"))
+        self.save_button = QPushButton(tr("Save settings"))
+        self.save_button.setObjectName("save_settings")
+        self.save_button.setProperty("primary", True)
+        self.save_button.setMinimumWidth(140)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        outer.addLayout(buttons)
+
+        # -- manager PIN --------------------------------------------------------------------
+        pin_box = QGroupBox(tr("Manager PIN"))
+        pin_layout = QVBoxLayout(pin_box)
+        pin_form_layout = QFormLayout()
+        self.pin_form = FieldForm(pin_form_layout)
+        self.pin_current = _pin_edit("pin_current")
+        self.pin_new = _pin_edit("pin_new")
+        self.pin_repeat = _pin_edit("pin_repeat")
+        self.pin_form.add("pin_current", tr("Current PIN"), self.pin_current)
+        self.pin_form.add("pin_new", tr("New PIN (4 to 8 digits)"), self.pin_new)
+        self.pin_form.add("pin_repeat", tr("Repeat new PIN"), self.pin_repeat)
+        pin_layout.addLayout(pin_form_layout)
+        pin_buttons = QHBoxLayout()
+        pin_buttons.addStretch(1)
+        self.pin_button = QPushButton(tr("Change PIN"))
+        self.pin_button.setObjectName("change_pin")
+        pin_buttons.addWidget(self.pin_button)
+        pin_layout.addLayout(pin_buttons)
+        grid.addWidget(pin_box, 2, 0)
+        grid.addWidget(self._about_box(), 2, 1)
+        grid.setRowStretch(3, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+
+        self.environment.currentIndexChanged.connect(self._environment_changed)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        self.pin_button.clicked.connect(self.change_pin)
+        self.load()
+
+    def _about_box(self) -> QGroupBox:
+        from edge_app import __version__
+
+        box = QGroupBox(tr("This PC"))
+        form = QFormLayout(box)
+        home = QLabel(str(self.app.home))
+        home.setWordWrap(True)
+        home.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(tr("Data folder"), home)
+        form.addRow(tr("Database key kept in"), QLabel(tr(self.app.key_source.describe())))
+        form.addRow(tr("Version"), QLabel(__version__))
+        return box
+
+    def _register(self, form: FieldForm) -> None:
+        for name in form.errors:
+            self.form_by_field[name] = form
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        config = self.app.config
+        self._select(self.environment, config.environment)
+        self.base_url.setText(config.base_url)
+        self.login_url.setText(config.login_url)
+        self.client_id.setText(config.client_id)
+        self.client_secret.setText("")
+        self.store_id.setText(config.store_id)
+        self.username.setText(config.username)
+        self.device_model.setText(config.device_model)
+        self.device_id.setText(config.device_id)
+        self._select(self.list_mode, config.list_mode)
+        from edge_app.domain.limits import limits_to_json
+
+        for key, value in limits_to_json(self.app.limits).items():
+            if key in self.limit_edits:
+                self._limit_values[key] = value
+                self.limit_edits[key].setText(limits_to_text(value))
+                self.limit_edits[key].setCursorPosition(0)
+        self.shop_close.setText(config.shop_close)
+        self.batch_size.setText(str(config.batch_size))
+        self.concurrency.setText(str(config.concurrency))
+        self.timeout.setText(f"{float(config.timeout_seconds):g}")
+        self._select(self.language, config.language)
+        self._clear_errors()
+        self._environment_changed()
+
+    @staticmethod
+    def _select(combo: QComboBox, value: str) -> None:
+        index = combo.findData(value)
+        combo.setCurrentIndex(max(index, 0))
+
+    def _environment_changed(self) -> None:
+        name = str(self.environment.currentData())
+        custom = name == "custom"
+        fixed = name in ("production", "develop")
+        if fixed:
+            from edge_app.gateway.adapter import ENVIRONMENTS
+
+            env = ENVIRONMENTS[name]
+            self.base_url.setText(env.base_url)
+            self.login_url.setText(env.login_url)
+            self.client_id.setText(env.client_id)
+        for edit in (self.base_url, self.login_url):
+            edit.setReadOnly(fixed)
+        self.client_id.setReadOnly(not custom)
+        form = self.form_by_field["client_secret"]
+        form.set_row_visible("client_secret", custom)
+
+    def _clear_errors(self) -> None:
+        for form in set(self.form_by_field.values()):
+            form.clear()
+
+    def show_field_error(self, field: str, text: str) -> None:
+        form = self.form_by_field.get(field)
+        if form is None and field.startswith("limit"):
+            form, field = self.limits_form, "limits"
+        if form is None:
+            self.banner.show_message(text, "error")
+            return
+        form.errors[field].show_error(text)
+        self.banner.show_message(tr("Not saved: please correct the fields marked in red."), "error")
+
+    def visible_errors(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for form in set(self.form_by_field.values()):
+            found.update(form.visible_errors())
+        return found
+
+    # -- saving -------------------------------------------------------------------------------
+
+    def changes(self) -> dict[str, Any]:
+        """The settings as typed, in the config's types; _FieldProblem if one is unreadable."""
+        values: dict[str, Any] = {
+            "environment": str(self.environment.currentData()),
+            "base_url": self.base_url.text().strip().rstrip("/"),
+            "login_url": self.login_url.text().strip().rstrip("/"),
+            "client_id": self.client_id.text().strip(),
+            "store_id": self.store_id.text().strip(),
+            "username": self.username.text().strip(),
+            "device_model": self.device_model.text().strip(),
+            "list_mode": str(self.list_mode.currentData()),
+            "shop_close": self.shop_close.text().strip(),
+            "language": str(self.language.currentData()),
+        }
+        for name, edit, kind in (
+            ("batch_size", self.batch_size, int),
+            ("concurrency", self.concurrency, int),
+            ("timeout_seconds", self.timeout, float),
+        ):
+            try:
+                values[name] = kind(edit.text().strip())
+            except ValueError:
+                raise _FieldProblem(name, tr("Type a number.")) from None
+        limits: dict[str, Any] = {}
+        for key, edit in self.limit_edits.items():
+            try:
+                limits[key] = limits_from_text(edit.text(), self._limit_values.get(key))
+            except ValueError as exc:
+                raise _FieldProblem(key, str(exc)) from None
+        values["limits"] = limits
+        if not values["device_model"]:
+            raise _FieldProblem("device_model", tr("Device model must not be empty."))
+        return values
+
+    def save(self) -> bool:
+        self._clear_errors()
+        self.banner.clear_message()
+        try:
+            values = self.changes()
+        except _FieldProblem as problem:
+            self.show_field_error(problem.field, problem.text)
+            return False
+        if values["environment"] == "custom" and not (
+            self.client_secret.text() or self.app.store.get_setting("client_secret")
+        ):
+            self.show_field_error(
+                "client_secret", tr("A custom environment needs the client secret.")
+            )
+            return False
+        if not self.gate.require(self, tr("change the settings")):
+            self.banner.show_message(tr("Not saved: the manager PIN was not given."), "warning")
+            return False
+        from edge_app.domain.errors import ValidationError
+
+        try:
+            # Check the limits the same way the core reads them, so a bad one names its field.
+            from edge_app.domain.limits import limits_from_json
+
+            limits_from_json(values["limits"])
+        except ValidationError as exc:
+            self.show_field_error(getattr(exc, "field", None) or "limits", str(exc))
+            return False
+        try:
+            self.app.update_config(**values)
+        except ValidationError as exc:
+            self.show_field_error(getattr(exc, "field", None) or "", str(exc))
+            return False
+        except Exception as exc:
+            self.banner.show_message(plain_error(exc), "error")
+            return False
+        if values["environment"] == "custom" and self.client_secret.text():
+            from edge_app.services import SECRET_CLIENT
+
+            self.app.store.set_setting(
+                SECRET_CLIENT, self.client_secret.text(), audit_detail="client secret set"
+            )
+        self.load()
+        self.banner.show_message(tr("Settings saved."), "success")
+        self.saved.emit()
+        return True
+
+    # -- manager PIN ------------------------------------------------------------------------
+
+    def change_pin(self) -> bool:
+        self.pin_form.clear()
+        current, new, repeat = self.pin_current.text(), self.pin_new.text(), self.pin_repeat.text()
+        for edit in (self.pin_current, self.pin_new, self.pin_repeat):
+            edit.setText("")
+        if has_manager_pin(self.app.store):
+            problem = self.gate.guard.check(current)
+            if problem:
+                self.pin_form.errors["pin_current"].show_error(tr(problem))
+                return False
+        problem = pin_problem(new, repeat)
+        if problem:
+            field = "pin_repeat" if "differ" in problem else "pin_new"
+            self.pin_form.errors[field].show_error(tr(problem))
+            return False
+        set_manager_pin(self.app.store, new)
+        self.banner.show_message(tr("The manager PIN was changed."), "success")
+        return True
+
+
+class _FieldProblem(Exception):
+    def __init__(self, field: str, text: str) -> None:
+        super().__init__(text)
+        self.field = field
+        self.text = text
+
+
+def _pin_edit(name: str) -> QLineEdit:
+    from PySide6.QtGui import QRegularExpressionValidator
+
+    edit = QLineEdit()
+    edit.setObjectName(name)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setMaxLength(8)
+    edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", edit))
+    edit.setMaximumWidth(120)
+    return edit

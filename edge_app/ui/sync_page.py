@@ -1,0 +1,275 @@
+"""Sync: send the queue now, watch progress, cancel, read the last result and the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from edge_app.ui.i18n import tr
+from edge_app.ui.present import local_time, outcome_words, summary_lines
+from edge_app.ui.widgets import Banner, Prompts, heading
+from edge_app.ui.workers import SyncController, TaskRunner, plain_error
+
+HISTORY_COLUMNS = ("Started", "Finished", "Started by", "Result", "Accepted", "Failed", "Left")
+# The sync engine's step names, listed so that they are translated.
+STEP_WORDS = {
+    "Uploading sales": "Uploading sales",
+    "Uploading voids": "Uploading voids",
+    "Uploading refunds": "Uploading refunds",
+    "Waiting for pending results": "Waiting for pending results",
+    "Sending card list changes": "Sending card list changes",
+    "Finished": "Finished",
+}
+TRIGGER_WORDS = {
+    "window": "This window",
+    "manual": "Command line",
+    "auto": "Automatic (back online)",
+    "shop_close": "Shop close",
+    "unattended": "Unattended (scheduled)",
+    "demo": "Demo",
+}
+
+
+class SyncPage(QWidget):
+    logged_in = Signal()
+
+    def __init__(
+        self,
+        app: Any,
+        runner: TaskRunner,
+        sync: SyncController,
+        prompts: Prompts,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.runner = runner
+        self.sync = sync
+        self.prompts = prompts
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        outer.setSpacing(10)
+        outer.addWidget(heading(tr("Sync with the gateway")))
+        self.banner = Banner()
+        self.banner.setObjectName("sync_banner")
+        outer.addWidget(self.banner)
+
+        run_box = QGroupBox(tr("Send now"))
+        run = QVBoxLayout(run_box)
+        buttons = QHBoxLayout()
+        self.sync_button = QPushButton(tr("Sync now"))
+        self.sync_button.setObjectName("sync_now")
+        self.sync_button.setProperty("primary", True)
+        self.sync_button.setMinimumHeight(34)
+        self.sync_button.setMinimumWidth(140)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.setObjectName("sync_cancel")
+        self.cancel_button.setEnabled(False)
+        self.login_button = QPushButton(tr("Log in to the gateway…"))
+        self.login_button.setObjectName("login")
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.login_button)
+        run.addLayout(buttons)
+        self.step = QLabel(tr("Not running."))
+        self.step.setObjectName("sync_step")
+        run.addWidget(self.step)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("sync_progress")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setFormat(tr("%v of %m"))
+        self.progress.setTextVisible(False)  # shown once a run reports its first count
+        run.addWidget(self.progress)
+        outer.addWidget(run_box)
+
+        result_box = QGroupBox(tr("Last result"))
+        result = QVBoxLayout(result_box)
+        self.result = QLabel(tr("No sync has run in this window yet."))
+        self.result.setObjectName("sync_result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        result.addWidget(self.result)
+        self.attention_label = QLabel(tr("Needs attention:"))
+        self.attention_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.attention = QListWidget()
+        self.attention.setObjectName("sync_attention")
+        self.attention.setMaximumHeight(110)
+        self.attention_label.setVisible(False)
+        self.attention.setVisible(False)
+        result.addWidget(self.attention_label)
+        result.addWidget(self.attention)
+        outer.addWidget(result_box)
+
+        history_box = QGroupBox(tr("History"))
+        history = QVBoxLayout(history_box)
+        self.history = QTableWidget(0, len(HISTORY_COLUMNS))
+        self.history.setObjectName("sync_history")
+        self.history.setHorizontalHeaderLabels([tr(c) for c in HISTORY_COLUMNS])
+        self.history.verticalHeader().setVisible(False)
+        self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.history.setAlternatingRowColors(True)
+        header = self.history.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((130, 130, 170, 140, 80, 70)):
+            self.history.setColumnWidth(column, width)
+        history.addWidget(self.history)
+        outer.addWidget(history_box, 1)
+
+        self.sync_button.clicked.connect(self.start_sync)
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.login_button.clicked.connect(self.log_in)
+        sync.started.connect(self._started)
+        sync.progress.connect(self._progress)
+        sync.finished.connect(self._finished)
+        sync.locked.connect(self._locked)
+        sync.failed.connect(self._failed)
+        self.load_history()
+
+    # -- running ------------------------------------------------------------------------------
+
+    def start_sync(self) -> None:
+        if not self.sync.start("window"):
+            self.banner.show_message(tr("A sync is already running."), "info")
+
+    def cancel_sync(self) -> None:
+        self.sync.cancel()
+        self.cancel_button.setEnabled(False)
+        self.step.setText(tr("Cancelling after the current batch…"))
+
+    @Slot(str)
+    def _started(self, trigger: str) -> None:
+        self.banner.clear_message()
+        self.sync_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)  # busy until the first report says how many
+        self.step.setText(
+            tr("Starting ({trigger})…").format(trigger=tr(TRIGGER_WORDS.get(trigger, trigger)))
+        )
+
+    @Slot(object)
+    def _progress(self, progress: Any) -> None:
+        total = max(progress.total, 1)
+        self.progress.setTextVisible(True)
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(progress.done, total))
+        text = tr(STEP_WORDS.get(progress.step, progress.step))
+        if progress.message:
+            text += f" — {progress.message}"
+        self.step.setText(text)
+
+    def _stopped(self) -> None:
+        self.sync_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+        self.load_history()
+
+    @Slot(object)
+    def _finished(self, summary: Any) -> None:
+        self._stopped()
+        data = summary.to_json()
+        self.step.setText(tr("Finished."))
+        self.result.setText("\n".join(summary_lines(data)))
+        lines = list(summary.needs_attention) + list(summary.retry_later)
+        self.attention.clear()
+        self.attention.addItems(lines)
+        self.attention_label.setVisible(bool(summary.needs_attention))
+        self.attention_label.setText(tr("Needs attention:") if summary.needs_attention else "")
+        self.attention.setVisible(bool(lines))
+        kind = {"done": "success", "needs_attention": "error"}.get(str(data["outcome"]), "warning")
+        self.banner.show_message(
+            tr("Sync finished: {outcome}.").format(outcome=outcome_words(str(data["outcome"]))),
+            kind,
+        )
+
+    @Slot(str)
+    def _locked(self, text: str) -> None:
+        self._stopped()
+        self.step.setText(tr("Not running."))
+        self.banner.show_message(
+            tr("The unattended sync holds the lock: {who} Your records go with that run.").format(
+                who=text
+            ),
+            "info",
+        )
+
+    @Slot(str)
+    def _failed(self, text: str) -> None:
+        self._stopped()
+        self.step.setText(tr("Stopped."))
+        self.banner.show_message(text, "error")
+
+    # -- logging in ---------------------------------------------------------------------------
+
+    def log_in(self) -> None:
+        password: list[str] = []
+
+        def check(text: str) -> str | None:
+            if not text:
+                return tr("Type the password.")
+            password.append(text)
+            return None
+
+        if not self.prompts.ask(
+            self,
+            tr("Log in"),
+            tr("Gateway password for {user}:").format(user=self.app.config.username),
+            tr("Password"),
+            check,
+            password=True,
+        ):
+            return
+        self.banner.show_message(tr("Logging in…"), "info")
+        app = self.app
+        secret = password[0]
+        self.runner.submit(lambda: app.login(secret), self._logged_in, self._login_failed)
+
+    def _logged_in(self, _: Any) -> None:
+        self.banner.show_message(
+            tr("Logged in; the password is kept (encrypted) for later syncs."), "success"
+        )
+        self.logged_in.emit()
+
+    def _login_failed(self, exc: BaseException) -> None:
+        self.banner.show_message(tr("Login failed: {why}").format(why=plain_error(exc)), "error")
+
+    # -- history ------------------------------------------------------------------------------
+
+    def load_history(self) -> None:
+        runs = self.app.store.sync_runs(limit=50)
+        self.history.setRowCount(len(runs))
+        for row, run in enumerate(runs):
+            summary = run.get("summary") or {}
+            cells = (
+                local_time(run["started_ts"], "%m-%d %H:%M:%S"),
+                local_time(run["finished_ts"], "%m-%d %H:%M:%S")
+                if run["finished_ts"]
+                else tr("running"),
+                tr(TRIGGER_WORDS.get(run["trigger"], run["trigger"])),
+                outcome_words(run["outcome"]) if run["finished_ts"] else "",
+                str(summary.get("uploaded", "")),
+                str(summary.get("failed", "")),
+                str(summary.get("left_queued", "")),
+            )
+            for column, text in enumerate(cells):
+                self.history.setItem(row, column, QTableWidgetItem(text))

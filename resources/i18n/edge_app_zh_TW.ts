@@ -1,0 +1,1239 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_TW">
+  <context>
+    <name>EdgeUploader</name>
+    <message>
+      <source>Open Edge Uploader</source>
+      <translation>開啟 Edge Uploader</translation>
+    </message>
+    <message>
+      <source>The queue's key is protected by a passphrase. Type it to open the queue.</source>
+      <translation>佇列的金鑰受密語保護。請輸入密語以開啟佇列。</translation>
+    </message>
+    <message>
+      <source>Passphrase</source>
+      <translation>密語</translation>
+    </message>
+    <message>
+      <source>Type the passphrase.</source>
+      <translation>請輸入密語。</translation>
+    </message>
+    <message>
+      <source>Added: sent at the next sync</source>
+      <translation>已加入：下次同步時送出</translation>
+    </message>
+    <message>
+      <source>Removed: sent at the next sync</source>
+      <translation>已移除：下次同步時送出</translation>
+    </message>
+    <message>
+      <source>Block list: cards on this list are refused at the till.</source>
+      <translation>封鎖名單：名單上的卡在收銀台會被拒絕。</translation>
+    </message>
+    <message>
+      <source>Allow list: only cards on this list are accepted at the till.</source>
+      <translation>允許名單：收銀台只接受名單上的卡。</translation>
+    </message>
+    <message>
+      <source>Card</source>
+      <translation>卡片</translation>
+    </message>
+    <message>
+      <source>On the gateway</source>
+      <translation>已在閘道</translation>
+    </message>
+    <message>
+      <source>Change waiting</source>
+      <translation>待送出的變更</translation>
+    </message>
+    <message>
+      <source>Problem</source>
+      <translation>問題</translation>
+    </message>
+    <message>
+      <source>Add or remove cards</source>
+      <translation>加入或移除卡片</translation>
+    </message>
+    <message>
+      <source>Full card number(s), separated by commas</source>
+      <translation>完整卡號，多張以逗號分隔</translation>
+    </message>
+    <message>
+      <source>Add to list</source>
+      <translation>加入名單</translation>
+    </message>
+    <message>
+      <source>Remove from list</source>
+      <translation>從名單移除</translation>
+    </message>
+    <message>
+      <source>Import CSV…</source>
+      <translation>匯入 CSV…</translation>
+    </message>
+    <message>
+      <source>The file lists cards to remove</source>
+      <translation>檔案列出的是要移除的卡</translation>
+    </message>
+    <message>
+      <source>Export report (masked)…</source>
+      <translation>匯出報表（遮罩卡號）…</translation>
+    </message>
+    <message>
+      <source>Search by first 6 or last 4 digits</source>
+      <translation>以前 6 碼或後 4 碼搜尋</translation>
+    </message>
+    <message>
+      <source>add {n} card(s) to the list</source>
+      <translation>將 {n} 張卡加入名單</translation>
+    </message>
+    <message>
+      <source>remove {n} card(s) from the list</source>
+      <translation>從名單移除 {n} 張卡</translation>
+    </message>
+    <message>
+      <source>import cards to remove from a file</source>
+      <translation>從檔案匯入要移除的卡</translation>
+    </message>
+    <message>
+      <source>import cards from a file</source>
+      <translation>從檔案匯入卡片</translation>
+    </message>
+    <message>
+      <source>Import card numbers</source>
+      <translation>匯入卡號</translation>
+    </message>
+    <message>
+      <source>CSV or text files (*.csv *.txt)</source>
+      <translation>CSV 或文字檔 (*.csv *.txt)</translation>
+    </message>
+    <message>
+      <source>Export the card list</source>
+      <translation>匯出卡片名單</translation>
+    </message>
+    <message>
+      <source>CSV files (*.csv)</source>
+      <translation>CSV 檔 (*.csv)</translation>
+    </message>
+    <message>
+      <source>Card block list</source>
+      <translation>卡片封鎖名單</translation>
+    </message>
+    <message>
+      <source>Search</source>
+      <translation>搜尋</translation>
+    </message>
+    <message>
+      <source>Type at least one card number.</source>
+      <translation>請至少輸入一個卡號。</translation>
+    </message>
+    <message>
+      <source>Not done: the manager PIN was not given.</source>
+      <translation>未執行：沒有輸入經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <source>No</source>
+      <translation>否</translation>
+    </message>
+    <message>
+      <source>{cards} card(s) on the list; {pending} change(s) waiting to be sent; {failed} refused</source>
+      <translation>名單上有 {cards} 張卡；{pending} 項變更待送出；{failed} 項被拒</translation>
+    </message>
+    <message>
+      <source>{n} card(s) changed; the gateway gets the change at the next sync.</source>
+      <translation>已變更 {n} 張卡；下次同步時會送到閘道。</translation>
+    </message>
+    <message>
+      <source>Importing {name}…</source>
+      <translation>正在匯入 {name}…</translation>
+    </message>
+    <message>
+      <source>…and {n} more.</source>
+      <translation>…還有 {n} 項。</translation>
+    </message>
+    <message>
+      <source>Wrote {n} masked card number(s) to {name}.</source>
+      <translation>已將 {n} 個遮罩卡號寫入 {name}。</translation>
+    </message>
+    <message>
+      <source>Production</source>
+      <translation>正式環境</translation>
+    </message>
+    <message>
+      <source>Develop</source>
+      <translation>開發環境</translation>
+    </message>
+    <message>
+      <source>Sandbox</source>
+      <translation>沙盒</translation>
+    </message>
+    <message>
+      <source>Custom gateway</source>
+      <translation>自訂閘道</translation>
+    </message>
+    <message>
+      <source>Edge Uploader</source>
+      <translation>Edge Uploader</translation>
+    </message>
+    <message>
+      <source>Cashiers take sales; other screens ask for the manager PIN.</source>
+      <translation>收銀員可直接收款；其他畫面需要經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Syncing…</source>
+      <translation>同步中…</translation>
+    </message>
+    <message>
+      <source>Show window</source>
+      <translation>顯示視窗</translation>
+    </message>
+    <message>
+      <source>Sync now</source>
+      <translation>立即同步</translation>
+    </message>
+    <message>
+      <source>Edge Uploader: syncing</source>
+      <translation>Edge Uploader：同步中</translation>
+    </message>
+    <message>
+      <source>New sale</source>
+      <translation>新增交易</translation>
+    </message>
+    <message>
+      <source>Transactions</source>
+      <translation>交易紀錄</translation>
+    </message>
+    <message>
+      <source>Sync</source>
+      <translation>同步</translation>
+    </message>
+    <message>
+      <source>Settings</source>
+      <translation>設定</translation>
+    </message>
+    <message>
+      <source>Edge Uploader: {waiting}; {last}</source>
+      <translation>Edge Uploader：{waiting}；{last}</translation>
+    </message>
+    <message>
+      <source>Cannot read the queue: {why}</source>
+      <translation>無法讀取佇列：{why}</translation>
+    </message>
+    <message>
+      <source>Syncing {done}/{total}</source>
+      <translation>同步中 {done}/{total}</translation>
+    </message>
+    <message>
+      <source>Edge Uploader: syncing {done}/{total}</source>
+      <translation>Edge Uploader：同步中 {done}/{total}</translation>
+    </message>
+    <message>
+      <source>Store {store}</source>
+      <translation>門市 {store}</translation>
+    </message>
+    <message>
+      <source>Waiting to send</source>
+      <translation>等待送出</translation>
+    </message>
+    <message>
+      <source>Sending</source>
+      <translation>傳送中</translation>
+    </message>
+    <message>
+      <source>Waiting for the gateway's answer</source>
+      <translation>等待閘道回覆</translation>
+    </message>
+    <message>
+      <source>Accepted</source>
+      <translation>已接受</translation>
+    </message>
+    <message>
+      <source>Failed</source>
+      <translation>失敗</translation>
+    </message>
+    <message>
+      <source>Cancelled</source>
+      <translation>已取消</translation>
+    </message>
+    <message>
+      <source>Sale</source>
+      <translation>銷售</translation>
+    </message>
+    <message>
+      <source>Void</source>
+      <translation>作廢</translation>
+    </message>
+    <message>
+      <source>Refund</source>
+      <translation>退款</translation>
+    </message>
+    <message>
+      <source>Done</source>
+      <translation>完成</translation>
+    </message>
+    <message>
+      <source>Needs attention</source>
+      <translation>需要處理</translation>
+    </message>
+    <message>
+      <source>Will retry later</source>
+      <translation>稍後重試</translation>
+    </message>
+    <message>
+      <source>Stopped by an error</source>
+      <translation>因錯誤停止</translation>
+    </message>
+    <message>
+      <source>Did not finish</source>
+      <translation>未完成</translation>
+    </message>
+    <message>
+      <source>Not sent yet; it goes with the next sync.</source>
+      <translation>尚未送出；下次同步時送出。</translation>
+    </message>
+    <message>
+      <source>Being sent to the gateway now.</source>
+      <translation>正在送往閘道。</translation>
+    </message>
+    <message>
+      <source>The gateway has it but has not given a final answer yet; the next sync asks again.</source>
+      <translation>閘道已收到，但尚未有最終結果；下次同步時會再查詢。</translation>
+    </message>
+    <message>
+      <source>Cancelled on this PC; nothing was sent to the gateway.</source>
+      <translation>已在本機取消；沒有送出任何資料到閘道。</translation>
+    </message>
+    <message>
+      <source>Nothing waiting</source>
+      <translation>沒有待送資料</translation>
+    </message>
+    <message>
+      <source>Never synced</source>
+      <translation>從未同步</translation>
+    </message>
+    <message>
+      <source>no reason given</source>
+      <translation>未提供原因</translation>
+    </message>
+    <message>
+      <source>A manager can send it again with Retry once the problem is fixed.</source>
+      <translation>問題解決後，經理可以按「重試」再次送出。</translation>
+    </message>
+    <message>
+      <source>The sync was cancelled; the rest stays queued.</source>
+      <translation>同步已取消；其餘資料仍在佇列中。</translation>
+    </message>
+    <message>
+      <source>Oldest unsent {age} (limits {warn} h / {limit} h)</source>
+      <translation>最舊未送資料 {age}（上限 {warn} 小時 / {limit} 小時）</translation>
+    </message>
+    <message>
+      <source>{n} waiting</source>
+      <translation>{n} 筆待送</translation>
+    </message>
+    <message>
+      <source>Last sync {when}: {outcome}</source>
+      <translation>上次同步 {when}：{outcome}</translation>
+    </message>
+    <message>
+      <source>Accepted by the gateway (reference {brn}).</source>
+      <translation>閘道已接受（參考編號 {brn}）。</translation>
+    </message>
+    <message>
+      <source>It had already arrived earlier, so it was not charged twice.</source>
+      <translation>這筆先前已送達，所以不會重複扣款。</translation>
+    </message>
+    <message>
+      <source>Refused: {problem}</source>
+      <translation>被拒絕：{problem}</translation>
+    </message>
+    <message>
+      <source>Result: {outcome}</source>
+      <translation>結果：{outcome}</translation>
+    </message>
+    <message>
+      <source>Accepted: {n}, already there: {d}, failed: {f}, still waiting for an answer: {p}</source>
+      <translation>已接受：{n}，先前已送達：{d}，失敗：{f}，仍待回覆：{p}</translation>
+    </message>
+    <message>
+      <source>Still queued: {q}; card list changes sent: {b}, left: {bl}</source>
+      <translation>仍在佇列：{q}；卡片名單變更已送出：{b}，尚餘：{bl}</translation>
+    </message>
+    <message>
+      <source>Oldest unsent {age}: over {limit} h, new sales are refused until a sync</source>
+      <translation>最舊未送資料 {age}：超過 {limit} 小時，同步前不能再收款</translation>
+    </message>
+    <message>
+      <source>Oldest unsent {age}: over {warn} h, sync now (sales stop at {limit} h)</source>
+      <translation>最舊未送資料 {age}：超過 {warn} 小時，請立即同步（{limit} 小時後停止收款）</translation>
+    </message>
+    <message>
+      <source>Last try: {problem}</source>
+      <translation>上次嘗試：{problem}</translation>
+    </message>
+    <message>
+      <source>Next try after {time}.</source>
+      <translation>下次嘗試時間：{time} 之後。</translation>
+    </message>
+    <message>
+      <source>(gateway code {code})</source>
+      <translation>（閘道代碼 {code}）</translation>
+    </message>
+    <message>
+      <source>The manager PIN must be 4 to 8 digits.</source>
+      <translation>經理 PIN 必須是 4 到 8 位數字。</translation>
+    </message>
+    <message>
+      <source>The two PINs differ; type the same PIN twice.</source>
+      <translation>兩次輸入的 PIN 不同；請輸入相同的 PIN 兩次。</translation>
+    </message>
+    <message>
+      <source>That PIN is not the manager PIN.</source>
+      <translation>這不是經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Typed in (manual)</source>
+      <translation>手動輸入</translation>
+    </message>
+    <message>
+      <source>Swiped (magnetic stripe)</source>
+      <translation>刷卡（磁條）</translation>
+    </message>
+    <message>
+      <source>Chip inserted (contact)</source>
+      <translation>插卡（晶片）</translation>
+    </message>
+    <message>
+      <source>Tapped (contactless)</source>
+      <translation>感應（非接觸式）</translation>
+    </message>
+    <message>
+      <source>Payment</source>
+      <translation>付款</translation>
+    </message>
+    <message>
+      <source>Amount</source>
+      <translation>金額</translation>
+    </message>
+    <message>
+      <source>Currency</source>
+      <translation>幣別</translation>
+    </message>
+    <message>
+      <source>optional</source>
+      <translation>選填</translation>
+    </message>
+    <message>
+      <source>Tips</source>
+      <translation>小費</translation>
+    </message>
+    <message>
+      <source>Approval code</source>
+      <translation>授權碼</translation>
+    </message>
+    <message>
+      <source>Only if the bank gave an approval code by phone.</source>
+      <translation>只有在銀行以電話提供授權碼時才填寫。</translation>
+    </message>
+    <message>
+      <source>How the card was read</source>
+      <translation>讀卡方式</translation>
+    </message>
+    <message>
+      <source>Click here, then swipe the card</source>
+      <translation>點這裡，然後刷卡</translation>
+    </message>
+    <message>
+      <source>Card reader</source>
+      <translation>讀卡機</translation>
+    </message>
+    <message>
+      <source>Card number as printed on the card</source>
+      <translation>卡片上印的卡號</translation>
+    </message>
+    <message>
+      <source>Other card</source>
+      <translation>換一張卡</translation>
+    </message>
+    <message>
+      <source>Card number</source>
+      <translation>卡號</translation>
+    </message>
+    <message>
+      <source>MM/YY</source>
+      <translation>月/年</translation>
+    </message>
+    <message>
+      <source>Expiry</source>
+      <translation>有效期限</translation>
+    </message>
+    <message>
+      <source>CVV</source>
+      <translation>CVV</translation>
+    </message>
+    <message>
+      <source>The 3 or 4 digits on the back.</source>
+      <translation>卡片背面的 3 或 4 位數字。</translation>
+    </message>
+    <message>
+      <source>Card sequence number</source>
+      <translation>卡片序號</translation>
+    </message>
+    <message>
+      <source>Chip data (ICC)</source>
+      <translation>晶片資料 (ICC)</translation>
+    </message>
+    <message>
+      <source>Clear</source>
+      <translation>清除</translation>
+    </message>
+    <message>
+      <source>Queue sale</source>
+      <translation>加入佇列</translation>
+    </message>
+    <message>
+      <source>Press Enter to queue the sale. Nothing is stored until every field is right; after the sale the card number is only shown masked.</source>
+      <translation>按 Enter 把交易加入佇列。所有欄位正確之前不會儲存任何資料；交易後卡號只會以遮罩方式顯示。</translation>
+    </message>
+    <message>
+      <source>Card read. Check the amount, then queue the sale.</source>
+      <translation>已讀取卡片。請確認金額，再把交易加入佇列。</translation>
+    </message>
+    <message>
+      <source>Type the expiry as printed on the card: month/year, like 12/29.</source>
+      <translation>請依卡片上的格式輸入有效期限：月/年，例如 12/29。</translation>
+    </message>
+    <message>
+      <source>Sale queued: {amount} on card {card}. It is sent at the next sync.</source>
+      <translation>交易已加入佇列：{amount}，卡號 {card}。下次同步時送出。</translation>
+    </message>
+    <message>
+      <source>Please correct the fields marked in red.</source>
+      <translation>請修正紅色標示的欄位。</translation>
+    </message>
+    <message>
+      <source>OS keyring</source>
+      <translation>作業系統鑰匙圈</translation>
+    </message>
+    <message>
+      <source>Production (live payments)</source>
+      <translation>正式環境（真實付款）</translation>
+    </message>
+    <message>
+      <source>Develop (the payment provider's test system)</source>
+      <translation>開發環境（支付服務商的測試系統）</translation>
+    </message>
+    <message>
+      <source>Sandbox (built-in test gateway, no account)</source>
+      <translation>沙盒（內建測試閘道，不需帳號）</translation>
+    </message>
+    <message>
+      <source>Custom (addresses given by the provider)</source>
+      <translation>自訂（由服務商提供網址）</translation>
+    </message>
+    <message>
+      <source>Block list: refuse listed cards</source>
+      <translation>封鎖名單：拒絕名單上的卡</translation>
+    </message>
+    <message>
+      <source>Allow list: accept only listed cards</source>
+      <translation>允許名單：只接受名單上的卡</translation>
+    </message>
+    <message>
+      <source>Largest offline sale, per currency</source>
+      <translation>每種幣別單筆離線交易上限</translation>
+    </message>
+    <message>
+      <source>Most unsent money, per currency</source>
+      <translation>每種幣別未送金額上限</translation>
+    </message>
+    <message>
+      <source>Warn when the oldest unsent record is older than (hours)</source>
+      <translation>最舊未送資料超過幾小時時警告</translation>
+    </message>
+    <message>
+      <source>Refuse new sales when it is older than (hours)</source>
+      <translation>超過幾小時時拒絕新交易</translation>
+    </message>
+    <message>
+      <source>Gateway</source>
+      <translation>閘道</translation>
+    </message>
+    <message>
+      <source>Environment</source>
+      <translation>環境</translation>
+    </message>
+    <message>
+      <source>Payment address</source>
+      <translation>付款網址</translation>
+    </message>
+    <message>
+      <source>Login address</source>
+      <translation>登入網址</translation>
+    </message>
+    <message>
+      <source>Client id</source>
+      <translation>用戶端 ID</translation>
+    </message>
+    <message>
+      <source>unchanged</source>
+      <translation>不變更</translation>
+    </message>
+    <message>
+      <source>Client secret</source>
+      <translation>用戶端密鑰</translation>
+    </message>
+    <message>
+      <source>Store and device</source>
+      <translation>門市與裝置</translation>
+    </message>
+    <message>
+      <source>Store id</source>
+      <translation>門市 ID</translation>
+    </message>
+    <message>
+      <source>Gateway user</source>
+      <translation>閘道使用者</translation>
+    </message>
+    <message>
+      <source>Device model</source>
+      <translation>裝置型號</translation>
+    </message>
+    <message>
+      <source>Sent to the gateway in the device headers.</source>
+      <translation>會放在裝置標頭中送往閘道。</translation>
+    </message>
+    <message>
+      <source>Device id</source>
+      <translation>裝置 ID</translation>
+    </message>
+    <message>
+      <source>Card list mode</source>
+      <translation>卡片名單模式</translation>
+    </message>
+    <message>
+      <source>Offline limits</source>
+      <translation>離線限制</translation>
+    </message>
+    <message>
+      <source>Sending and schedule</source>
+      <translation>傳送與排程</translation>
+    </message>
+    <message>
+      <source>Shop closes at (HH:MM)</source>
+      <translation>打烊時間（時:分）</translation>
+    </message>
+    <message>
+      <source>The window syncs at this time if it is open.</source>
+      <translation>若視窗開著，會在這個時間同步。</translation>
+    </message>
+    <message>
+      <source>Records per request</source>
+      <translation>每次請求的筆數</translation>
+    </message>
+    <message>
+      <source>Requests at the same time</source>
+      <translation>同時請求數</translation>
+    </message>
+    <message>
+      <source>Request timeout (seconds)</source>
+      <translation>請求逾時（秒）</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>語言</translation>
+    </message>
+    <message>
+      <source>Used the next time the window opens.</source>
+      <translation>下次開啟視窗時生效。</translation>
+    </message>
+    <message>
+      <source>Undo changes</source>
+      <translation>復原變更</translation>
+    </message>
+    <message>
+      <source>Save settings</source>
+      <translation>儲存設定</translation>
+    </message>
+    <message>
+      <source>Manager PIN</source>
+      <translation>經理 PIN</translation>
+    </message>
+    <message>
+      <source>Current PIN</source>
+      <translation>目前 PIN</translation>
+    </message>
+    <message>
+      <source>New PIN (4 to 8 digits)</source>
+      <translation>新 PIN（4 到 8 位數字）</translation>
+    </message>
+    <message>
+      <source>Repeat new PIN</source>
+      <translation>再次輸入新 PIN</translation>
+    </message>
+    <message>
+      <source>Change PIN</source>
+      <translation>變更 PIN</translation>
+    </message>
+    <message>
+      <source>This PC</source>
+      <translation>本機</translation>
+    </message>
+    <message>
+      <source>Data folder</source>
+      <translation>資料夾</translation>
+    </message>
+    <message>
+      <source>Database key kept in</source>
+      <translation>資料庫金鑰存放於</translation>
+    </message>
+    <message>
+      <source>Version</source>
+      <translation>版本</translation>
+    </message>
+    <message>
+      <source>Not saved: please correct the fields marked in red.</source>
+      <translation>未儲存：請修正紅色標示的欄位。</translation>
+    </message>
+    <message>
+      <source>Settings saved.</source>
+      <translation>設定已儲存。</translation>
+    </message>
+    <message>
+      <source>The manager PIN was changed.</source>
+      <translation>經理 PIN 已變更。</translation>
+    </message>
+    <message>
+      <source>Like: HKD 5000, USD 1000</source>
+      <translation>例如：HKD 5000, USD 1000</translation>
+    </message>
+    <message>
+      <source>Device model must not be empty.</source>
+      <translation>裝置型號不能空白。</translation>
+    </message>
+    <message>
+      <source>A custom environment needs the client secret.</source>
+      <translation>自訂環境需要用戶端密鑰。</translation>
+    </message>
+    <message>
+      <source>change the settings</source>
+      <translation>變更設定</translation>
+    </message>
+    <message>
+      <source>Not saved: the manager PIN was not given.</source>
+      <translation>未儲存：沒有輸入經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Write each currency and amount like: HKD 5000, USD 1000.</source>
+      <translation>請以此格式輸入幣別與金額：HKD 5000, USD 1000。</translation>
+    </message>
+    <message>
+      <source>Type a number.</source>
+      <translation>請輸入數字。</translation>
+    </message>
+    <message>
+      <source>Reading the queue…</source>
+      <translation>正在讀取佇列…</translation>
+    </message>
+    <message>
+      <source>Checking the gateway…</source>
+      <translation>正在檢查閘道…</translation>
+    </message>
+    <message>
+      <source>Age of the oldest unsent record against the {limit} h limit</source>
+      <translation>最舊未送資料的時間（上限 {limit} 小時）</translation>
+    </message>
+    <message>
+      <source>Unattended sync running since {time}</source>
+      <translation>自動同步自 {time} 起執行中</translation>
+    </message>
+    <message>
+      <source>Online</source>
+      <translation>連線</translation>
+    </message>
+    <message>
+      <source>Offline</source>
+      <translation>離線</translation>
+    </message>
+    <message>
+      <source>Started</source>
+      <translation>開始</translation>
+    </message>
+    <message>
+      <source>Finished</source>
+      <translation>結束</translation>
+    </message>
+    <message>
+      <source>Started by</source>
+      <translation>啟動者</translation>
+    </message>
+    <message>
+      <source>Result</source>
+      <translation>結果</translation>
+    </message>
+    <message>
+      <source>Left</source>
+      <translation>剩餘</translation>
+    </message>
+    <message>
+      <source>Uploading sales</source>
+      <translation>上傳銷售</translation>
+    </message>
+    <message>
+      <source>Uploading voids</source>
+      <translation>上傳作廢</translation>
+    </message>
+    <message>
+      <source>Uploading refunds</source>
+      <translation>上傳退款</translation>
+    </message>
+    <message>
+      <source>Waiting for pending results</source>
+      <translation>等待處理中的結果</translation>
+    </message>
+    <message>
+      <source>Sending card list changes</source>
+      <translation>送出卡片名單變更</translation>
+    </message>
+    <message>
+      <source>This window</source>
+      <translation>本視窗</translation>
+    </message>
+    <message>
+      <source>Command line</source>
+      <translation>命令列</translation>
+    </message>
+    <message>
+      <source>Automatic (back online)</source>
+      <translation>自動（恢復連線）</translation>
+    </message>
+    <message>
+      <source>Shop close</source>
+      <translation>打烊</translation>
+    </message>
+    <message>
+      <source>Unattended (scheduled)</source>
+      <translation>自動（排程）</translation>
+    </message>
+    <message>
+      <source>Demo</source>
+      <translation>示範</translation>
+    </message>
+    <message>
+      <source>Send now</source>
+      <translation>立即送出</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Log in to the gateway…</source>
+      <translation>登入閘道…</translation>
+    </message>
+    <message>
+      <source>Not running.</source>
+      <translation>未執行。</translation>
+    </message>
+    <message>
+      <source>%v of %m</source>
+      <translation>%v / %m</translation>
+    </message>
+    <message>
+      <source>Last result</source>
+      <translation>上次結果</translation>
+    </message>
+    <message>
+      <source>No sync has run in this window yet.</source>
+      <translation>本視窗尚未執行過同步。</translation>
+    </message>
+    <message>
+      <source>Needs attention:</source>
+      <translation>需要處理：</translation>
+    </message>
+    <message>
+      <source>History</source>
+      <translation>歷史紀錄</translation>
+    </message>
+    <message>
+      <source>Cancelling after the current batch…</source>
+      <translation>目前批次完成後取消…</translation>
+    </message>
+    <message>
+      <source>Finished.</source>
+      <translation>已完成。</translation>
+    </message>
+    <message>
+      <source>Stopped.</source>
+      <translation>已停止。</translation>
+    </message>
+    <message>
+      <source>Logging in…</source>
+      <translation>登入中…</translation>
+    </message>
+    <message>
+      <source>Logged in; the password is kept (encrypted) for later syncs.</source>
+      <translation>已登入；密碼已加密保存，供之後同步使用。</translation>
+    </message>
+    <message>
+      <source>Sync with the gateway</source>
+      <translation>與閘道同步</translation>
+    </message>
+    <message>
+      <source>A sync is already running.</source>
+      <translation>已有同步在執行。</translation>
+    </message>
+    <message>
+      <source>Type the password.</source>
+      <translation>請輸入密碼。</translation>
+    </message>
+    <message>
+      <source>Log in</source>
+      <translation>登入</translation>
+    </message>
+    <message>
+      <source>Password</source>
+      <translation>密碼</translation>
+    </message>
+    <message>
+      <source>Starting ({trigger})…</source>
+      <translation>開始中（{trigger}）…</translation>
+    </message>
+    <message>
+      <source>Sync finished: {outcome}.</source>
+      <translation>同步結束：{outcome}。</translation>
+    </message>
+    <message>
+      <source>The unattended sync holds the lock: {who} Your records go with that run.</source>
+      <translation>自動同步正在執行：{who} 您的資料會由該次同步送出。</translation>
+    </message>
+    <message>
+      <source>Login failed: {why}</source>
+      <translation>登入失敗：{why}</translation>
+    </message>
+    <message>
+      <source>running</source>
+      <translation>執行中</translation>
+    </message>
+    <message>
+      <source>Gateway password for {user}:</source>
+      <translation>{user} 的閘道密碼：</translation>
+    </message>
+    <message>
+      <source>All states</source>
+      <translation>所有狀態</translation>
+    </message>
+    <message>
+      <source>Not sent yet</source>
+      <translation>尚未送出</translation>
+    </message>
+    <message>
+      <source>Type</source>
+      <translation>類型</translation>
+    </message>
+    <message>
+      <source>State</source>
+      <translation>狀態</translation>
+    </message>
+    <message>
+      <source>Captured</source>
+      <translation>交易時間</translation>
+    </message>
+    <message>
+      <source>Original sale</source>
+      <translation>原始交易</translation>
+    </message>
+    <message>
+      <source>Reference (BRN)</source>
+      <translation>參考編號 (BRN)</translation>
+    </message>
+    <message>
+      <source>Transaction id</source>
+      <translation>交易 ID</translation>
+    </message>
+    <message>
+      <source>Tries</source>
+      <translation>嘗試次數</translation>
+    </message>
+    <message>
+      <source>Note</source>
+      <translation>備註</translation>
+    </message>
+    <message>
+      <source>Captured from</source>
+      <translation>交易日期從</translation>
+    </message>
+    <message>
+      <source>Search: reference, last 4 digits, amount</source>
+      <translation>搜尋：參考編號、卡號後 4 碼、金額</translation>
+    </message>
+    <message>
+      <source>Refresh</source>
+      <translation>重新整理</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>詳細資料</translation>
+    </message>
+    <message>
+      <source>Gateway answer</source>
+      <translation>閘道回覆</translation>
+    </message>
+    <message>
+      <source>Select a transaction to see its details.</source>
+      <translation>選擇一筆交易以查看詳細資料。</translation>
+    </message>
+    <message>
+      <source>History (audit trail)</source>
+      <translation>歷程（稽核紀錄）</translation>
+    </message>
+    <message>
+      <source>Void…</source>
+      <translation>作廢…</translation>
+    </message>
+    <message>
+      <source>Refund…</source>
+      <translation>退款…</translation>
+    </message>
+    <message>
+      <source>Retry</source>
+      <translation>重試</translation>
+    </message>
+    <message>
+      <source>Refund queued; it is sent at the next sync.</source>
+      <translation>退款已加入佇列；下次同步時送出。</translation>
+    </message>
+    <message>
+      <source>It will be sent again at the next sync.</source>
+      <translation>下次同步時會再次送出。</translation>
+    </message>
+    <message>
+      <source>send a failed transaction again</source>
+      <translation>再次送出失敗的交易</translation>
+    </message>
+    <message>
+      <source>Show</source>
+      <translation>顯示</translation>
+    </message>
+    <message>
+      <source>to</source>
+      <translation>至</translation>
+    </message>
+    <message>
+      <source>When</source>
+      <translation>時間</translation>
+    </message>
+    <message>
+      <source>What</source>
+      <translation>事件</translation>
+    </message>
+    <message>
+      <source>Detail</source>
+      <translation>說明</translation>
+    </message>
+    <message>
+      <source>void the sale of {amount} on card {card}</source>
+      <translation>作廢卡號 {card} 的 {amount} 交易</translation>
+    </message>
+    <message>
+      <source>Void queued; it is sent at the next sync.</source>
+      <translation>作廢已加入佇列；下次同步時送出。</translation>
+    </message>
+    <message>
+      <source>refund part or all of {amount} on card {card}</source>
+      <translation>退還卡號 {card} 的 {amount} 交易的部分或全部金額</translation>
+    </message>
+    <message>
+      <source>Refund amount</source>
+      <translation>退款金額</translation>
+    </message>
+    <message>
+      <source>Showing {n}</source>
+      <translation>顯示 {n} 筆</translation>
+    </message>
+    <message>
+      <source>Showing {n} of {total}</source>
+      <translation>顯示 {n} 筆，共 {total} 筆</translation>
+    </message>
+    <message>
+      <source>How much to refund of {amount}?</source>
+      <translation>{amount} 要退款多少？</translation>
+    </message>
+    <message>
+      <source>New PIN</source>
+      <translation>新 PIN</translation>
+    </message>
+    <message>
+      <source>Repeat PIN</source>
+      <translation>再次輸入 PIN</translation>
+    </message>
+    <message>
+      <source>No manager PIN is set on this PC yet. Set one now; it will be asked before voids, refunds, retries, card list changes and settings.</source>
+      <translation>本機尚未設定經理 PIN。請現在設定；作廢、退款、重試、變更卡片名單與設定前都會要求輸入。</translation>
+    </message>
+    <message>
+      <source>A manager must approve: {action}</source>
+      <translation>需要經理核准：{action}</translation>
+    </message>
+    <message>
+      <source>In this computer's keyring (recommended)</source>
+      <translation>存放在本機的鑰匙圈（建議）</translation>
+    </message>
+    <message>
+      <source>In a file protected by a passphrase (asked at every start)</source>
+      <translation>存放在受密語保護的檔案（每次啟動都需輸入）</translation>
+    </message>
+    <message>
+      <source>In the EDGE_APP_DB_KEY environment variable (for servers)</source>
+      <translation>存放在 EDGE_APP_DB_KEY 環境變數（伺服器用）</translation>
+    </message>
+    <message>
+      <source>Logged in to the gateway.</source>
+      <translation>已登入閘道。</translation>
+    </message>
+    <message>
+      <source>Which gateway?</source>
+      <translation>使用哪個閘道？</translation>
+    </message>
+    <message>
+      <source>Choose where this store's payments are sent. Your payment provider tells you.</source>
+      <translation>選擇本門市付款要送往哪裡。請向您的支付服務商確認。</translation>
+    </message>
+    <message>
+      <source>Welcome. These few steps set up Edge Uploader on this PC: where payments go, the store, how the queue is protected and who may approve voids and refunds.</source>
+      <translation>歡迎。以下幾個步驟會在本機設定 Edge Uploader：付款送往哪裡、門市資料、佇列如何保護，以及誰可以核准作廢與退款。</translation>
+    </message>
+    <message>
+      <source>same as the payment address</source>
+      <translation>與付款網址相同</translation>
+    </message>
+    <message>
+      <source>Store and account</source>
+      <translation>門市與帳號</translation>
+    </message>
+    <message>
+      <source>The store id and the gateway account this PC sends with.</source>
+      <translation>本機送出資料時使用的門市 ID 與閘道帳號。</translation>
+    </message>
+    <message>
+      <source>Used to log in when setup finishes. Without a network you can still finish; the window logs in later.</source>
+      <translation>設定完成時用來登入。沒有網路也能完成設定；視窗會在之後登入。</translation>
+    </message>
+    <message>
+      <source>Block list: cards on the list are refused</source>
+      <translation>封鎖名單：名單上的卡會被拒絕</translation>
+    </message>
+    <message>
+      <source>Allow list: only cards on the list are accepted</source>
+      <translation>允許名單：只接受名單上的卡</translation>
+    </message>
+    <message>
+      <source>Card list</source>
+      <translation>卡片名單</translation>
+    </message>
+    <message>
+      <source>Must match how the payment provider set up the store.</source>
+      <translation>必須與支付服務商對門市的設定一致。</translation>
+    </message>
+    <message>
+      <source>Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.</source>
+      <translation>門市 ID 必須是 1 到 32 個英文字母、數字、'-' 或 '_'，以閘道提供的為準。</translation>
+    </message>
+    <message>
+      <source>Username is required.</source>
+      <translation>必須輸入使用者名稱。</translation>
+    </message>
+    <message>
+      <source>Security</source>
+      <translation>安全性</translation>
+    </message>
+    <message>
+      <source>The queue is encrypted. Choose where its key is kept, and set the manager PIN.</source>
+      <translation>佇列已加密。請選擇金鑰存放位置，並設定經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Set up</source>
+      <translation>完成設定</translation>
+    </message>
+    <message>
+      <source>Database key</source>
+      <translation>資料庫金鑰</translation>
+    </message>
+    <message>
+      <source>At least 8 characters. Without it the queue cannot be opened: keep it safe.</source>
+      <translation>至少 8 個字元。沒有它就無法開啟佇列，請妥善保管。</translation>
+    </message>
+    <message>
+      <source>Repeat passphrase</source>
+      <translation>再次輸入密語</translation>
+    </message>
+    <message>
+      <source>4 to 8 digits; asked before voids, refunds, retries, card list changes and settings.</source>
+      <translation>4 到 8 位數字；作廢、退款、重試、變更卡片名單與設定前會要求輸入。</translation>
+    </message>
+    <message>
+      <source>EDGE_APP_DB_KEY is not set; choose another place for the key.</source>
+      <translation>未設定 EDGE_APP_DB_KEY；請選擇其他金鑰存放位置。</translation>
+    </message>
+    <message>
+      <source>Finishing</source>
+      <translation>完成中</translation>
+    </message>
+    <message>
+      <source>Set up Edge Uploader</source>
+      <translation>設定 Edge Uploader</translation>
+    </message>
+    <message>
+      <source>Type the client id your payment provider gave you.</source>
+      <translation>請輸入支付服務商提供的用戶端 ID。</translation>
+    </message>
+    <message>
+      <source>Type the client secret your payment provider gave you.</source>
+      <translation>請輸入支付服務商提供的用戶端密鑰。</translation>
+    </message>
+    <message>
+      <source>The passphrase must be at least 8 characters long.</source>
+      <translation>密語至少要 8 個字元。</translation>
+    </message>
+    <message>
+      <source>No password was given: this PC works offline. Log in from the Sync screen before the first sync.</source>
+      <translation>未提供密碼：本機以離線方式運作。第一次同步前請在「同步」畫面登入。</translation>
+    </message>
+    <message>
+      <source>The gateway could not be reached, so this PC was set up offline. Sales can be taken now; the password is kept encrypted and used at the first sync.</source>
+      <translation>無法連上閘道，因此本機以離線方式完成設定。現在已可收款；密碼已加密保存，會在第一次同步時使用。</translation>
+    </message>
+    <message>
+      <source>Type the address your payment provider gave you.</source>
+      <translation>請輸入支付服務商提供的網址。</translation>
+    </message>
+    <message>
+      <source>EDGE_APP_DB_KEY is set in this session.</source>
+      <translation>目前工作階段已設定 EDGE_APP_DB_KEY。</translation>
+    </message>
+    <message>
+      <source>EDGE_APP_DB_KEY is not set in this session.</source>
+      <translation>目前工作階段未設定 EDGE_APP_DB_KEY。</translation>
+    </message>
+    <message>
+      <source>The two passphrases differ; type the same one twice.</source>
+      <translation>兩次輸入的密語不同；請輸入相同的密語兩次。</translation>
+    </message>
+    <message>
+      <source>Edge Uploader is set up for store {store} in {home}.</source>
+      <translation>Edge Uploader 已為門市 {store} 設定完成，資料位於 {home}。</translation>
+    </message>
+    <message>
+      <source>Logging in to the gateway…</source>
+      <translation>正在登入閘道…</translation>
+    </message>
+    <message>
+      <source>The gateway refused the login ({why}). Log in again from the Sync screen.</source>
+      <translation>閘道拒絕登入（{why}）。請在「同步」畫面重新登入。</translation>
+    </message>
+  </context>
+</TS>

@@ -1,0 +1,272 @@
+"""The big queue loads lazily; a long sync keeps the window responsive; status and lock texts."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import time
+import uuid as uuidlib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from support import TEST_CVV, VISA
+
+from edge_app.ui.main_window import has_work, shop_close_due
+from edge_app.ui.transactions_page import PAGE_SIZE, TransactionsModel
+
+ROWS = 100_000
+
+
+def insert_uploaded_rows(app: Any, count: int) -> None:
+    now = time.time()
+    rows = [
+        (
+            str(uuidlib.UUID(int=i + 1)),
+            "sale",
+            "uploaded",
+            "10.00",
+            "HKD",
+            1000,
+            "411111******1111",
+            datetime.fromtimestamp(now - count + i).astimezone().isoformat(),
+            now - count + i,
+            f"BRN{i:08d}",
+            now,
+        )
+        for i in range(count)
+    ]
+    with app.store.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO transactions (uuid, kind, state, amount, currency, exposure_minor, "
+            "masked_card, captured_at, captured_ts, brn, updated_ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def capture(app: Any, count: int) -> None:
+    for _ in range(count):
+        app.capture_sale(
+            amount="10.00", currency="HKD", card_number=VISA, expiry="2912", cvv=TEST_CVV
+        )
+
+
+def test_transactions_model_loads_a_100000_record_queue_lazily(qtbot: Any, gui_app: Any) -> None:
+    insert_uploaded_rows(gui_app, ROWS)
+    model = TransactionsModel(gui_app.store)
+    started = time.perf_counter()
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    first_page = time.perf_counter() - started
+    assert 0 < model.rowCount() <= PAGE_SIZE
+    assert first_page < 0.5, f"first page took {first_page:.2f}s"
+    assert model.data(model.index(0, 4)) == "411111******1111"
+    assert model.data(model.index(0, 5)) == f"BRN{ROWS - 1:08d}"  # newest first
+
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 2 * PAGE_SIZE
+    ids = [r.id for r in model.records]
+    assert ids == sorted(ids, reverse=True)
+    assert len(set(ids)) == len(ids)
+
+    # A view shows it without reading everything: scrolling fetches more pages as needed.
+    from PySide6.QtWidgets import QTableView
+
+    view = QTableView()
+    qtbot.addWidget(view)
+    fresh = TransactionsModel(gui_app.store)
+    view.setModel(fresh)
+    view.resize(800, 400)
+    view.show()
+    qtbot.waitUntil(lambda: fresh.rowCount() > 0, timeout=3000)
+    shown = fresh.rowCount()
+    assert shown <= 2 * PAGE_SIZE
+    for _ in range(3):
+        view.scrollToBottom()
+        qtbot.waitUntil(lambda n=shown: fresh.rowCount() > n, timeout=3000)
+        shown = fresh.rowCount()
+    assert shown < 10 * PAGE_SIZE
+
+
+def test_the_event_loop_keeps_turning_during_a_long_sync(
+    qtbot: Any, gui_window: Any, gui_app: Any, gui_gateway: Any
+) -> None:
+    capture(gui_app, 24)
+    gui_gateway.set_options(latency_ms=300)
+    gui_window.sync.options = {
+        "batch_size": 4,
+        "concurrency": 1,
+        "query_interval": 0.1,
+        "pending_wait": 3.0,
+    }
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    page = gui_window.sync_page
+    progress_values: list[int] = []
+    qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+    assert not page.sync_button.isEnabled()
+    assert page.cancel_button.isEnabled()
+    started = time.monotonic()
+
+    def done() -> bool:
+        progress_values.append(page.progress.value())
+        return not gui_window.sync.running
+
+    qtbot.waitUntil(done, timeout=30_000)
+    elapsed = time.monotonic() - started
+    timer.stop()
+    assert elapsed >= 1.5  # six batches at 300 ms each
+    during = [t for t in ticks if started <= t <= started + elapsed]
+    assert len(during) >= 10, f"only {len(during)} timer ticks in {elapsed:.1f}s"
+    assert max(b - a for a, b in itertools.pairwise(during)) < 0.5
+    assert max(progress_values) >= 4
+    assert len(set(progress_values)) >= 3
+    assert page.progress.value() == page.progress.maximum() == 24
+    assert "Done" in page.result.text()
+    assert page.history.rowCount() == 1
+    assert page.history.item(0, 3).text() == "Done"
+    assert gui_app.status()["transactions"]["uploaded"] == 24
+
+
+def test_cancel_stops_a_sync_and_keeps_the_rest_queued(
+    qtbot: Any, gui_window: Any, gui_app: Any, gui_gateway: Any
+) -> None:
+    capture(gui_app, 20)
+    gui_gateway.set_options(latency_ms=300)
+    gui_window.sync.options = {"batch_size": 2, "concurrency": 1}
+    page = gui_window.sync_page
+    with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000) as blocker:
+        qtbot.mouseClick(page.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.progress.value() >= 2, timeout=10_000)
+        qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
+    summary = blocker.args[0]
+    assert summary.cancelled
+    assert 0 < gui_app.status()["transactions"]["queued"] < 20
+    assert "cancelled" in page.result.text()
+
+
+def test_status_bar_shows_waiting_amounts_age_and_last_sync(
+    qtbot: Any, gui_window: Any, gui_app: Any
+) -> None:
+    bar = gui_window.status
+    assert bar.waiting.text() == "0 waiting"
+    assert bar.age.text() == "Nothing waiting"
+    assert bar.last_sync.text() == "Never synced"
+    capture(gui_app, 2)
+    old = (datetime.now().astimezone() - timedelta(hours=30)).isoformat()
+    with gui_app.store.transaction() as conn:
+        conn.execute(
+            "UPDATE transactions SET captured_ts = ?, captured_at = ? WHERE id = 1",
+            (time.time() - 30 * 3600, old),
+        )
+    gui_window.refresh_status()
+    qtbot.waitUntil(lambda: bar.waiting.text().startswith("2 waiting"), timeout=3000)
+    assert bar.waiting.text() == "2 waiting: HKD 20.00"
+    assert bar.level == "warn"
+    assert "30 h" in bar.age.text()
+    assert "72 h" in bar.age.text()
+    assert "#b26a00" in bar.age.styleSheet()
+    assert 350 < bar.age_bar.value() < 500  # 30 of 72 hours
+
+    with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000):
+        gui_window.sync.start("window")
+    qtbot.waitUntil(lambda: "Last sync" in bar.last_sync.text(), timeout=3000)
+    assert bar.last_sync.text().endswith("Done")
+    assert bar.waiting.text() == "0 waiting"
+    assert "Edge Uploader" in gui_window.tray_text()
+
+
+def test_an_unattended_sync_holding_the_lock_is_shown(
+    qtbot: Any, gui_window: Any, gui_app: Any, home: Path
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from edge_app.sync.lock import SyncLock\n"
+            "with SyncLock(Path(sys.argv[1]), 'unattended'):\n"
+            "    print('locked', flush=True); time.sleep(20)",
+            str(home),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "locked"
+        gui_window.refresh_status()
+        bar = gui_window.status
+        qtbot.waitUntil(lambda: bar.lock.isVisibleTo(gui_window), timeout=3000)
+        assert bar.lock.text().startswith("Unattended sync running since ")
+        assert time.strftime("%H:") in bar.lock.text() or ":" in bar.lock.text()
+
+        with qtbot.waitSignal(gui_window.sync.locked, timeout=5000):
+            gui_window.sync.start("window")
+        banner = gui_window.sync_page.banner.text()
+        assert "unattended sync holds the lock" in banner
+        assert "unattended" in banner
+    finally:
+        holder.kill()
+        holder.wait()
+    gui_window.refresh_status()
+    qtbot.waitUntil(lambda: not gui_window.status.lock.isVisibleTo(gui_window), timeout=3000)
+
+
+def test_back_online_starts_a_sync_when_records_wait(
+    qtbot: Any, gui_window: Any, gui_app: Any
+) -> None:
+    gui_window.online_changed(True)  # first probe: no transition yet
+    assert not gui_window.sync.running
+    gui_window.online_changed(False)
+    assert "Offline" in gui_window.status.online.text()
+    capture(gui_app, 1)
+    gui_window.refresh_status()
+    qtbot.waitUntil(lambda: has_work(gui_window.last_status), timeout=3000)
+    with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000):
+        gui_window.online_changed(True)
+    assert "Online" in gui_window.status.online.text()
+    assert gui_app.store.sync_runs()[0]["trigger"] == "auto"
+
+
+def test_the_gateway_probe_reports_reachability(qtbot: Any, gui_gateway: Any) -> None:
+    from edge_app.ui.workers import ConnectivityMonitor
+
+    monitor = ConnectivityMonitor(gui_gateway.url, interval_ms=100)
+    try:
+        with qtbot.waitSignal(monitor.changed, timeout=5000) as first:
+            monitor.start()
+        assert first.args == [True]
+        with qtbot.waitSignal(monitor.changed, timeout=5000) as second:
+            monitor.set_base_url("http://127.0.0.1:9")
+        assert second.args == [False]
+    finally:
+        monitor.stop()
+
+
+def test_shop_close_sync_runs_once_in_its_window(qtbot: Any, gui_window: Any) -> None:
+    tz = datetime.now().astimezone().tzinfo
+    day = datetime(2026, 3, 2, 22, 10, tzinfo=tz)
+    assert shop_close_due(day, "22:00", None)
+    assert not shop_close_due(day, "22:00", day.date())
+    assert not shop_close_due(day.replace(hour=21), "22:00", None)
+    assert not shop_close_due(day.replace(hour=23), "22:00", None)
+    gui_window.app.update_config(shop_close="22:00")
+    with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000):
+        assert gui_window.check_shop_close(day)
+    assert not gui_window.check_shop_close(day + timedelta(minutes=1))
+    assert gui_window.app.store.sync_runs()[0]["trigger"] == "shop_close"
+
+
+@pytest.mark.parametrize(
+    "status", [None, {}, {"transactions": {"queued": 0}, "blocklist": {"pending": 0}}]
+)
+def test_nothing_to_send(status: Any) -> None:
+    assert not has_work(status)

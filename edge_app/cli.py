@@ -14,13 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from edge_app import __version__
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_GATEWAY_DOWN = 4  # the gateway could not be reached; try again later (as `sync`)
 log = logging.getLogger("edge_app.cli")
 
 
@@ -131,9 +132,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         app.close()
     print(f"Imported {len(captures)} transaction(s) from {Path(args.file).name}.")
-    print(
-        "The import file holds card data in plain text; delete it securely now.", file=sys.stderr
-    )
+    print("The import file holds card data in plain text; delete it securely now.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -172,8 +171,13 @@ def _print_blocklist(app: Any, as_json: bool, out: TextIO) -> None:
             "list_mode": app.config.list_mode,
             **counts,
             "entries": [
-                {"card": e.masked, "on_list": e.desired, "on_gateway": e.on_gateway,
-                 "pending": e.pending, "failed_reason": e.failed_reason}
+                {
+                    "card": e.masked,
+                    "on_list": e.desired,
+                    "on_gateway": e.on_gateway,
+                    "pending": e.pending,
+                    "failed_reason": e.failed_reason,
+                }
                 for e in entries
             ],
         }
@@ -204,7 +208,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Store {status['store_id']} ({status['environment']}) at {status['base_url']}")
     print(
         "Transactions: "
-        + ", ".join(f"{tx[k]} {k}" for k in ("queued", "uploading", "pending", "uploaded", "failed", "cancelled"))
+        + ", ".join(
+            f"{tx[k]} {k}"
+            for k in ("queued", "uploading", "pending", "uploaded", "failed", "cancelled")
+        )
     )
     if status["unsent_totals"]:
         totals = ", ".join(f"{c} {a}" for c, a in status["unsent_totals"].items())
@@ -212,7 +219,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status["oldest_unsent"]:
         print(f"Oldest unsent: {status['oldest_unsent_age_hours']} h ({status['age_level']})")
     bl = status["blocklist"]
-    print(f"Card list ({status['list_mode']}): {bl['cards']} card(s), {bl['pending']} change(s) pending")
+    print(
+        f"Card list ({status['list_mode']}): {bl['cards']} card(s), "
+        f"{bl['pending']} change(s) pending"
+    )
     return EXIT_OK
 
 
@@ -227,8 +237,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes get one plain line (and exit 2) instead of argparse's multi-line usage."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"edge-app: {message} (see: {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="edge-app",
         description="Edge Uploader: offline card payments queued in an encrypted database and "
         "uploaded to the gateway when it is reachable.",
@@ -239,7 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="set up this PC for a store")
     p.add_argument("--store-id", required=True)
-    p.add_argument("--environment", required=True, choices=["develop", "production", "custom", "sandbox"])
+    p.add_argument(
+        "--environment", required=True, choices=["develop", "production", "custom", "sandbox"]
+    )
     p.add_argument("--base-url")
     p.add_argument("--login-url")
     p.add_argument("--client-id")
@@ -248,7 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list-mode", default="blacklist", choices=["blacklist", "whitelist", "none"])
     p.add_argument("--signing-secret", help="X-SIGNATURE secret, if the merchant configured one")
     p.add_argument(
-        "--key-store", default="auto", choices=["auto", "keyring", "file", "env"],
+        "--key-store",
+        default="auto",
+        choices=["auto", "keyring", "file", "env"],
         help="where the database key is kept (auto: EDGE_APP_DB_KEY, then keyring, then file)",
     )
     p.set_defaults(func=cmd_init)
@@ -262,7 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--expiry", help="YYMM")
     s.add_argument("--cvv")
     s.add_argument("--tips")
-    s.add_argument("--reader-mode", default="manual", choices=["manual", "swipe", "contact", "contactless"])
+    s.add_argument(
+        "--reader-mode", default="manual", choices=["manual", "swipe", "contact", "contactless"]
+    )
     s.add_argument("--track2")
     s.add_argument("--card-sn")
     s.add_argument("--icc", help="EMV ICC request data (hex)")
@@ -327,6 +351,7 @@ def _setup_logging() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from edge_app.domain.errors import ValidationError
+    from edge_app.gateway.errors import GatewayError
     from storage.errors import StorageError
 
     os.umask(0o077)  # every file this process creates is owner-only
@@ -345,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in getattr(exc, "problems", []):
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except GatewayError as exc:  # messages are scrubbed plain sentences
+        print(f"edge-app: {exc}", file=sys.stderr)
+        return EXIT_GATEWAY_DOWN if exc.should_retry else EXIT_USAGE
     except KeyboardInterrupt:
         print("edge-app: interrupted.", file=sys.stderr)
         return 130

@@ -51,7 +51,10 @@ def _cmd_login(args: argparse.Namespace) -> int:
     app = _open(args)
     try:
         app.login(password)
-        print(f"Logged in as {app.config.username}; the password is kept encrypted for unattended syncs.")
+        print(
+            f"Logged in as {app.config.username}; "
+            "the password is kept encrypted for unattended syncs."
+        )
     finally:
         app.close()
     return 0
@@ -96,12 +99,18 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         try:
             summary = app.sync(
                 trigger="unattended" if args.unattended else "command line",
-                progress=progress, cancel=cancel, query_interval=args.query_interval,
+                progress=progress,
+                cancel=cancel,
+                query_interval=args.query_interval,
             )
         except SyncLocked as locked:
             log.warning("%s", locked)
             if args.json:
-                print(json.dumps({"outcome": "locked", "exit_code": EXIT_RETRY_LATER, "message": str(locked)}))
+                print(
+                    json.dumps(
+                        {"outcome": "locked", "exit_code": EXIT_RETRY_LATER, "message": str(locked)}
+                    )
+                )
             else:
                 print(f"edge-app: {locked}", file=sys.stderr)
             return EXIT_RETRY_LATER
@@ -150,9 +159,15 @@ def register(sub: Any) -> None:
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=_cmd_login)
 
-    p = sub.add_parser("sync", help="upload everything queued (exit 0 done, 3 needs a person, 4 later)")
+    p = sub.add_parser(
+        "sync", help="upload everything queued (exit 0 done, 3 needs a person, 4 later)"
+    )
     p.add_argument("--unattended", action="store_true", help="no prompts; log under the home")
     p.add_argument("--json", action="store_true", help="print a run summary as JSON")
-    p.add_argument("--query-interval", type=float, metavar="SECONDS",
-                   help="seconds between queries of pending results (default 20)")
+    p.add_argument(
+        "--query-interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between queries of pending results (default 20)",
+    )
     p.set_defaults(func=_cmd_sync)

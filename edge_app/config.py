@@ -74,14 +74,18 @@ class AppConfig:
         try:
             doc = json.loads(data)
         except ValueError:
-            raise ValidationError("config.json is not valid JSON; restore it from a backup.") from None
+            raise ValidationError(
+                "config.json is not valid JSON; restore it from a backup."
+            ) from None
         if not isinstance(doc, dict):
             raise ValidationError("config.json is damaged; restore it from a backup.")
         known = {f.name for f in fields(cls)}
         try:
             return cls(**{k: v for k, v in doc.items() if k in known})
         except TypeError:
-            raise ValidationError("config.json is missing required settings; run init again.") from None
+            raise ValidationError(
+                "config.json is missing required settings; run init again."
+            ) from None
 
     def with_changes(self, **changes: Any) -> AppConfig:
         return validate_config(replace(self, **changes))
@@ -120,9 +124,13 @@ def validate_config(config: AppConfig) -> AppConfig:
             "The schedule spread must be between 0 and 240 minutes.", "schedule_window_minutes"
         )
     if not 0.1 <= float(config.query_interval) <= 3600:
-        raise ValidationError("Query interval must be between 0.1 and 3600 seconds.", "query_interval")
+        raise ValidationError(
+            "Query interval must be between 0.1 and 3600 seconds.", "query_interval"
+        )
     if not 1 <= float(config.timeout_seconds) <= 300:
-        raise ValidationError("Request timeout must be between 1 and 300 seconds.", "timeout_seconds")
+        raise ValidationError(
+            "Request timeout must be between 1 and 300 seconds.", "timeout_seconds"
+        )
     return config
 
 

@@ -40,8 +40,13 @@ def _prepare(home: Path, url: str) -> Any:
     else:
         app = App.init(
             home,
-            InitSettings(store_id="demo-store", environment="sandbox", username="demo@example.com",
-                         base_url=url, key_store="env"),
+            InitSettings(
+                store_id="demo-store",
+                environment="sandbox",
+                username="demo@example.com",
+                base_url=url,
+                key_store="env",
+            ),
         )
     app.login(DEMO_PASSWORD)
     return app
@@ -59,10 +64,15 @@ def _walk_through(app: Any) -> int:
     from datetime import date
 
     expiry = f"{(date.today().year + 3) % 100:02d}12"
-    capture = app.capture_sale(amount="25.00", currency="HKD", card_number=DEMO_CARD, expiry=expiry, cvv="123")
+    capture = app.capture_sale(
+        amount="25.00", currency="HKD", card_number=DEMO_CARD, expiry=expiry, cvv="123"
+    )
     print(f"Captured a demo sale {capture.uuid} (card {DEMO_CARD[:6]}******{DEMO_CARD[-4:]}).")
     summary = app.sync(trigger="demo", query_interval=0.5)
-    print(f"Synced: {summary.uploaded} uploaded, {summary.failed} failed, {summary.left_queued} still queued.")
+    print(
+        f"Synced: {summary.uploaded} uploaded, {summary.failed} failed, "
+        f"{summary.left_queued} still queued."
+    )
     status = app.status()
     print(f"Queue now: {status['transactions']}")
     return 0
@@ -80,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
         print("Demo database key is kept in a file beside the database: use test cards only.")
         if args.no_window or not _has_display():
             if not args.no_window:
-                print("No display found: running a command-line walk-through instead of the window.")
+                print(
+                    "No display found: running a command-line walk-through instead of the window."
+                )
             try:
                 return _walk_through(app)
             finally:

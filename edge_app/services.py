@@ -7,6 +7,7 @@ nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -35,7 +36,6 @@ from edge_app.domain.card import normalize_card_number
 from edge_app.domain.errors import FormErrors, ValidationError
 from edge_app.domain.limits import (
     DEFAULT_LIMITS,
-    AgeLevel,
     OfflineLimits,
     age_level,
     check_capture_limits,
@@ -144,7 +144,9 @@ def _environment_urls(settings: InitSettings) -> tuple[str, str, str, str | None
             )
         base = settings.base_url
         return base, settings.login_url or base, settings.client_id, settings.client_secret
-    raise ValidationError("Environment must be develop, production, custom or sandbox.", "environment")
+    raise ValidationError(
+        "Environment must be develop, production, custom or sandbox.", "environment"
+    )
 
 
 class App:
@@ -171,7 +173,8 @@ class App:
         """Set up a new installation; on any failure nothing is left behind."""
         if (home / "config.json").exists():
             raise ValidationError(
-                f"Edge Uploader is already set up in {home}; use another --home or the Settings screen."
+                f"Edge Uploader is already set up in {home}; "
+                "use another --home or the Settings screen."
             )
         db_path = home / DATABASE_FILE
         if db_path.exists() and db_path.stat().st_size > 0:
@@ -203,7 +206,9 @@ class App:
             if settings.environment == "custom" and client_secret:
                 store.set_setting(SECRET_CLIENT, client_secret, audit_detail="client secret set")
             if settings.signing_secret:
-                store.set_setting(SECRET_SIGNING, settings.signing_secret, audit_detail="signing secret set")
+                store.set_setting(
+                    SECRET_SIGNING, settings.signing_secret, audit_detail="signing secret set"
+                )
             save_config(home, config)
         except BaseException:
             _remove_partial_install(home, remove_dir=not existed)
@@ -329,8 +334,11 @@ class App:
             summary = None
             try:
                 engine = SyncEngine(
-                    self.store, client, self.sync_options(**overrides),
-                    progress=progress, cancel=cancel,
+                    self.store,
+                    client,
+                    self.sync_options(**overrides),
+                    progress=progress,
+                    cancel=cancel,
                 )
                 summary = engine.run()
             finally:
@@ -359,13 +367,17 @@ class App:
             ctx = self._context(now)
             return self._capture_sale(conn, ctx, fields)
 
-    def _capture_sale(self, conn: Connection, ctx: _CaptureContext, fields: Mapping[str, Any]) -> Capture:
+    def _capture_sale(
+        self, conn: Connection, ctx: _CaptureContext, fields: Mapping[str, Any]
+    ) -> Capture:
         fields = dict(fields)
         captured_at = fields.pop("captured_at", None) or ctx.now
         sale = validate_sale(**fields, today=ctx.now.date())
         if self.store.get(sale.uuid) is not None:
             raise ValidationError(f"A transaction with uuid {sale.uuid} is already stored.", "uuid")
-        check_card_against_list(ctx.list_mode, self.store.blocklist_is_listed(sale.card.card_number))
+        check_card_against_list(
+            ctx.list_mode, self.store.blocklist_is_listed(sale.card.card_number)
+        )
         exposure = sale.amount + (sale.tips or Decimal(0))
         warnings = check_capture_limits(
             ctx.limits,
@@ -421,26 +433,47 @@ class App:
                 raise ValidationError(f"No sale with uuid {brn} is stored on this PC.", "original")
             # A sale taken online earlier: only the gateway knows it; the void goes by its BRN.
             self.store.insert_follow_up(
-                conn, uuid=new_id, kind=TxKind.VOID, origin=None, origin_brn=brn,
-                amount=None, currency=None, captured_at=now,
+                conn,
+                uuid=new_id,
+                kind=TxKind.VOID,
+                origin=None,
+                origin_brn=brn,
+                amount=None,
+                currency=None,
+                captured_at=now,
             )
             return Capture(new_id, TxState.QUEUED)
         check_void(self.store.sale_status(sale))
         if sale.state is TxState.QUEUED:
             # Never sent: cancel both locally, nothing goes to the gateway for either.
             self.store.insert_follow_up(
-                conn, uuid=new_id, kind=TxKind.VOID, origin=sale, origin_brn=None,
-                amount=sale.amount, currency=sale.currency, captured_at=now,
+                conn,
+                uuid=new_id,
+                kind=TxKind.VOID,
+                origin=sale,
+                origin_brn=None,
+                amount=sale.amount,
+                currency=sale.currency,
+                captured_at=now,
                 state=TxState.CANCELLED,
             )
-            self.store.set_state(conn, sale, TxState.CANCELLED, detail=f"voided by {new_id} before upload")
+            self.store.set_state(
+                conn, sale, TxState.CANCELLED, detail=f"voided by {new_id} before upload"
+            )
             return Capture(
-                new_id, TxState.CANCELLED,
+                new_id,
+                TxState.CANCELLED,
                 note="The sale was not sent yet, so it and this void were cancelled locally.",
             )
         self.store.insert_follow_up(
-            conn, uuid=new_id, kind=TxKind.VOID, origin=sale, origin_brn=sale.brn,
-            amount=sale.amount, currency=sale.currency, captured_at=now,
+            conn,
+            uuid=new_id,
+            kind=TxKind.VOID,
+            origin=sale,
+            origin_brn=sale.brn,
+            amount=sale.amount,
+            currency=sale.currency,
+            captured_at=now,
         )
         return Capture(new_id, TxState.QUEUED)
 
@@ -468,8 +501,14 @@ class App:
         value = parse_amount(amount, sale.currency)
         check_refund(self.store.sale_status(sale), value)
         self.store.insert_follow_up(
-            conn, uuid=new_id, kind=TxKind.REFUND, origin=sale, origin_brn=sale.brn,
-            amount=value, currency=sale.currency, captured_at=now,
+            conn,
+            uuid=new_id,
+            kind=TxKind.REFUND,
+            origin=sale,
+            origin_brn=sale.brn,
+            amount=value,
+            currency=sale.currency,
+            captured_at=now,
         )
         return Capture(new_id, TxState.QUEUED)
 
@@ -554,7 +593,9 @@ class App:
         if kind == "void":
             return self._capture_void(conn, ctx.now, row.get("original") or "", uuid)
         if kind == "refund":
-            return self._capture_refund(conn, ctx.now, row.get("original") or "", row.get("amount") or "", uuid)
+            return self._capture_refund(
+                conn, ctx.now, row.get("original") or "", row.get("amount") or "", uuid
+            )
         raise ValidationError("kind must be sale, void or refund.")
 
     # -- card block list ----------------------------------------------------------------------
@@ -575,7 +616,7 @@ class App:
             return self.store.blocklist_change(conn, numbers, desired=not delete)
 
     def blocklist_export(self, path: Path) -> int:
-        """Write the list as a CSV report of masked numbers (full numbers never leave the database)."""
+        """Write the list as a CSV of masked numbers (full numbers never leave the database)."""
         from storage.files import atomic_write
 
         out = io.StringIO()
@@ -589,8 +630,12 @@ class App:
                 break
             for entry in entries:
                 writer.writerow(
-                    [entry.masked, "yes" if entry.on_gateway else "no", entry.pending or "",
-                     entry.failed_reason or ""]
+                    [
+                        entry.masked,
+                        "yes" if entry.on_gateway else "no",
+                        entry.pending or "",
+                        entry.failed_reason or "",
+                    ]
                 )
                 count += 1
             offset += len(entries)
@@ -614,10 +659,13 @@ class App:
             "list_mode": self.config.list_mode,
             "transactions": self.store.counts_by_state(),
             "unsent_totals": {
-                cur: format_amount(total, cur) for cur, total in sorted(self.store.unsent_totals().items())
+                cur: format_amount(total, cur)
+                for cur, total in sorted(self.store.unsent_totals().items())
             },
             "oldest_unsent": oldest.isoformat() if oldest else None,
-            "oldest_unsent_age_hours": round((now - oldest).total_seconds() / 3600, 2) if oldest else None,
+            "oldest_unsent_age_hours": round((now - oldest).total_seconds() / 3600, 2)
+            if oldest
+            else None,
             "age_level": age_level(oldest, now, self.limits).value,
             "blocklist": self.store.blocklist_counts(),
             "last_sync": runs[0] if runs else None,
@@ -636,7 +684,9 @@ def _parse_captured_at(text: str, now: datetime) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValidationError("captured_at must be an RFC 3339 time such as 2026-11-26T14:05:00+08:00.") from None
+        raise ValidationError(
+            "captured_at must be an RFC 3339 time such as 2026-11-26T14:05:00+08:00."
+        ) from None
     if value.tzinfo is None:
         raise ValidationError("captured_at must include a UTC offset, such as +08:00.")
     if value > now:
@@ -714,6 +764,9 @@ def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, str] | str]]:
         reader = csv.DictReader(io.StringIO(text))
         if not reader.fieldnames or "kind" not in reader.fieldnames:
             raise ValidationError(f"{path.name} needs a header row with at least a 'kind' column.")
+        unknown = sorted(set(reader.fieldnames) - set(IMPORT_KEYS))
+        if unknown:
+            raise ValidationError(f"{path.name} has unknown column(s): {', '.join(unknown)}.")
         for row in reader:
             if None in row:
                 yield reader.line_num, "has more cells than the header."
@@ -726,11 +779,15 @@ def _read_rows(path: Path) -> Iterable[tuple[int, dict[str, str] | str]]:
 def _remove_partial_install(home: Path, *, remove_dir: bool) -> None:
     from storage.keys import KEY_FILE, KEYSTORE_FILE, forget_key
 
-    try:
+    with contextlib.suppress(StorageError):
         forget_key(home)
-    except StorageError:
-        pass
-    for name in (DATABASE_FILE, f"{DATABASE_FILE}-wal", f"{DATABASE_FILE}-shm", KEY_FILE, KEYSTORE_FILE):
+    for name in (
+        DATABASE_FILE,
+        f"{DATABASE_FILE}-wal",
+        f"{DATABASE_FILE}-shm",
+        KEY_FILE,
+        KEYSTORE_FILE,
+    ):
         (home / name).unlink(missing_ok=True)
     if remove_dir:
         shutil.rmtree(home, ignore_errors=True)

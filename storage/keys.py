@@ -33,7 +33,7 @@ from storage.files import atomic_write
 
 KEY_BYTES = 32
 ENV_KEY = "EDGE_APP_DB_KEY"
-ENV_PASSPHRASE = "EDGE_APP_PASSPHRASE"
+ENV_PASSPHRASE = "EDGE_APP_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
 KEYRING_SERVICE = "edge-app"
 KEYSTORE_FILE = "keystore.json"
 KEY_FILE = "db.key"
@@ -206,7 +206,9 @@ def create_key(
     key: bytes
     if backend == "env" or (backend == "auto" and env.get(ENV_KEY)):
         if not env.get(ENV_KEY):
-            raise KeyUnavailable(f"Key store 'env' needs {ENV_KEY} set to 64 hexadecimal characters.")
+            raise KeyUnavailable(
+                f"Key store 'env' needs {ENV_KEY} set to 64 hexadecimal characters."
+            )
         key = _parse_env_key(env[ENV_KEY])
         chosen = "env"
     else:
@@ -214,7 +216,9 @@ def create_key(
         if backend in ("auto", "keyring") and _keyring_store(installation_id, key):
             chosen = "keyring"
         elif backend == "keyring":
-            raise KeyUnavailable("No OS keyring is available on this computer; use --key-store file.")
+            raise KeyUnavailable(
+                "No OS keyring is available on this computer; use --key-store file."
+            )
         else:
             passphrase = _passphrase(env, passphrase_provider)
             if len(passphrase) < MIN_PASSPHRASE_LENGTH:
@@ -223,7 +227,12 @@ def create_key(
                 )
             atomic_write(home / KEY_FILE, wrap_key(key, passphrase))
             chosen = "file"
-    doc = {"version": 1, "backend": chosen, "installation_id": installation_id, "key_check": key_check(key)}
+    doc = {
+        "version": 1,
+        "backend": chosen,
+        "installation_id": installation_id,
+        "key_check": key_check(key),
+    }
     atomic_write(home / KEYSTORE_FILE, json.dumps(doc, indent=2).encode())
     return KeySource(key=key, backend=chosen, warning=BACKEND_WARNINGS.get(chosen))
 
@@ -252,7 +261,9 @@ def load_key(
         try:
             data = path.read_bytes()
         except OSError:
-            raise KeyUnavailable(f"The key file {path} is missing; restore it from a backup.") from None
+            raise KeyUnavailable(
+                f"The key file {path} is missing; restore it from a backup."
+            ) from None
         key = unwrap_key(data, _passphrase(env, passphrase_provider))
     if not hmac.compare_digest(str(doc.get("key_check", "")), key_check(key)):
         raise KeyUnavailable("The database key is wrong for this installation.")

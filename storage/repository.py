@@ -122,7 +122,10 @@ def from_minor(value: int, currency: str) -> Decimal:
 
 
 class Store:
-    """All reads and writes of the queue database. Thread-safe: one lock serialises the connection."""
+    """All reads and writes of the queue database.
+
+    Thread-safe: one lock serialises the connection.
+    """
 
     def __init__(self, conn: Connection, clock: Any = time.time) -> None:
         self.conn = conn
@@ -251,7 +254,7 @@ class Store:
         captured_at: datetime,
         state: TxState = TxState.QUEUED,
     ) -> None:
-        """Insert a void or refund of `origin` (a local sale) or of a BRN known only to the gateway."""
+        """Insert a void or refund of `origin` (a local sale) or of a BRN only the gateway knows."""
         conn.execute(
             "INSERT INTO transactions (uuid, kind, state, amount, currency, origin_uuid, "
             "origin_brn, masked_card, captured_at, captured_ts, updated_ts) "
@@ -393,7 +396,7 @@ class Store:
             "WHERE tx_uuid = ? ORDER BY id",
             (uuid,),
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
     # -- status -------------------------------------------------------------------------------
 
@@ -413,7 +416,8 @@ class Store:
 
     def oldest_unsent_ts(self) -> float | None:
         rows = self.query(
-            "SELECT min(captured_ts) FROM transactions WHERE state IN ('queued', 'uploading', 'pending')"
+            "SELECT min(captured_ts) FROM transactions "
+            "WHERE state IN ('queued', 'uploading', 'pending')"
         )
         return float(rows[0][0]) if rows and rows[0][0] is not None else None
 

@@ -15,13 +15,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "installer"))
-import bootstrap  # noqa: E402
+import bootstrap
 
 CORE_TYPED = ["edge_app", "storage"]
 
 
 def main(argv: list[str]) -> int:
-    packages = bootstrap.QT_OFFSCREEN_PACKAGES + bootstrap.QT_XCB_PACKAGES + bootstrap.TEST_TOOL_PACKAGES
+    packages = (
+        bootstrap.QT_OFFSCREEN_PACKAGES + bootstrap.QT_XCB_PACKAGES + bootstrap.TEST_TOOL_PACKAGES
+    )
     if not bootstrap.ensure_system_packages(packages):
         return 2
     python = str(bootstrap.ensure_venv("dev"))

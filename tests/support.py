@@ -14,7 +14,9 @@ DECLINED_CARD = "4000000000000002"
 TEST_CVV = "737"
 
 
-def init_app(home: Path, *, base_url: str = "http://127.0.0.1:8765", list_mode: str = "blacklist") -> Any:
+def init_app(
+    home: Path, *, base_url: str = "http://127.0.0.1:8765", list_mode: str = "blacklist"
+) -> Any:
     from edge_app.services import App, InitSettings
 
     return App.init(

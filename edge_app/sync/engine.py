@@ -121,15 +121,23 @@ class SyncSummary:
     def exit_code(self) -> int:
         if self.needs_attention:
             return EXIT_NEEDS_PERSON
-        if self.left_queued or self.pending or self.blocklist_left or self.retry_later or self.cancelled:
+        if (
+            self.left_queued
+            or self.pending
+            or self.blocklist_left
+            or self.retry_later
+            or self.cancelled
+        ):
             return EXIT_RETRY_LATER
         return EXIT_DONE
 
     @property
     def outcome(self) -> str:
-        return {EXIT_DONE: "done", EXIT_NEEDS_PERSON: "needs_attention", EXIT_RETRY_LATER: "retry_later"}[
-            self.exit_code
-        ]
+        return {
+            EXIT_DONE: "done",
+            EXIT_NEEDS_PERSON: "needs_attention",
+            EXIT_RETRY_LATER: "retry_later",
+        }[self.exit_code]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -208,7 +216,9 @@ class SyncEngine:
                 outbox.settle_orphaned_follow_ups(self.store)
             self._sync_blocklist()
         except StopRun as stop:
-            (summary.needs_attention if stop.needs_person else summary.retry_later).append(str(stop))
+            (summary.needs_attention if stop.needs_person else summary.retry_later).append(
+                str(stop)
+            )
         self._finish(started)
         return summary
 
@@ -242,9 +252,10 @@ class SyncEngine:
                 raise StopRun("The sync was cancelled.", needs_person=False)
 
     def _delay(self, error: GatewayError, attempt: int) -> float:
+        base, cap = self.options.retry_base, self.options.retry_cap
         if self._rand is None:
-            return next_delay(error, attempt)
-        return next_delay(error, attempt, rand=self._rand)
+            return next_delay(error, attempt, base=base, cap=cap)
+        return next_delay(error, attempt, rand=self._rand, base=base, cap=cap)
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -305,14 +316,22 @@ class SyncEngine:
             self._apply_results(items, results, step)
             return
 
-    def _bisect(self, kind: TxKind, items: list[UploadItem], error: PermanentError, step: str) -> None:
+    def _bisect(
+        self, kind: TxKind, items: list[UploadItem], error: PermanentError, step: str
+    ) -> None:
         """A whole-request refusal: find the record(s) causing it and send the rest."""
         if len(items) == 1:
             item = items[0]
             outbox.apply_outcomes(
                 self.store,
-                [Outcome(item.uuid, TxState.FAILED, error_code=error.error_code,
-                         error_desc=str(error))],
+                [
+                    Outcome(
+                        item.uuid,
+                        TxState.FAILED,
+                        error_code=error.error_code,
+                        error_desc=str(error),
+                    )
+                ],
             )
             self._summary.failed += 1
             self._summary.needs_attention.append(
@@ -327,8 +346,10 @@ class SyncEngine:
     def _requeue(self, items: Sequence[UploadItem], reason: str, *, count_attempt: bool) -> None:
         outbox.apply_outcomes(
             self.store,
-            [Outcome(i.uuid, TxState.QUEUED, error_desc=reason, count_attempt=count_attempt)
-             for i in items],
+            [
+                Outcome(i.uuid, TxState.QUEUED, error_desc=reason, count_attempt=count_attempt)
+                for i in items
+            ],
         )
 
     def _apply_results(
@@ -355,8 +376,13 @@ class SyncEngine:
         if kind == "transient" and attempts + 1 < self.options.item_attempts:
             summary.requeued += 1
             retry_at = self._clock() + self._backoff_seconds(attempts)
-            return Outcome(item.uuid, TxState.QUEUED, error_code=result.error_code,
-                           error_desc=text, retry_at=retry_at)
+            return Outcome(
+                item.uuid,
+                TxState.QUEUED,
+                error_code=result.error_code,
+                error_desc=text,
+                retry_at=retry_at,
+            )
         summary.failed += 1
         label = "Declined" if kind == "declined" else "Failed"
         summary.needs_attention.append(f"{label} {item.kind.value} {item.uuid}: {text}")
@@ -397,7 +423,9 @@ class SyncEngine:
         except PermanentError as exc:
             if exc.error_code == "100013":
                 # The gateway does not know it after all: send it again, same uuid.
-                return Outcome(uuid, TxState.QUEUED, count_attempt=False, detail="unknown to gateway")
+                return Outcome(
+                    uuid, TxState.QUEUED, count_attempt=False, detail="unknown to gateway"
+                )
             return None
         except (AuthError, AccountDisabled) as exc:
             raise StopRun(str(exc), needs_person=True) from None
@@ -412,8 +440,13 @@ class SyncEngine:
             text = describe_code(answer.error_code, answer.error_desc)
             self._summary.needs_attention.append(f"{uuid}: {text}")
             self._report("Waiting for pending results", 1)
-            return Outcome(uuid, TxState.FAILED, error_code=answer.error_code, error_desc=text,
-                           count_attempt=False)
+            return Outcome(
+                uuid,
+                TxState.FAILED,
+                error_code=answer.error_code,
+                error_desc=text,
+                count_attempt=False,
+            )
         return Outcome(uuid, TxState.PENDING, brn=answer.brn, count_attempt=False)
 
     # -- card block list ----------------------------------------------------------------------
@@ -426,7 +459,7 @@ class SyncEngine:
                 if not chunk:
                     break
                 after = chunk[-1]
-                self._send_card_chunk(op, chunk)  # type: ignore[arg-type]
+                self._send_card_chunk(op, chunk)
 
     def _send_card_chunk(self, op: Literal["add", "del"], numbers: list[str]) -> None:
         step = "Sending card list changes"
@@ -438,7 +471,9 @@ class SyncEngine:
                 bad = set(exc.card_numbers) & set(numbers)
                 if not bad:  # the gateway named none of ours: treat the chunk as refused
                     bad = set(numbers)
-                self.store.blocklist_mark_failed(sorted(bad), "The gateway says this card number is not valid.")
+                self.store.blocklist_mark_failed(
+                    sorted(bad), "The gateway says this card number is not valid."
+                )
                 self._summary.blocklist_failed += len(bad)
                 self._summary.needs_attention.append(
                     f"{len(bad)} card number(s) were refused by the gateway as not valid."

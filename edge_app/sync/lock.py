@@ -94,7 +94,9 @@ class SyncLock:
         # Byte 0 is the locked byte on Windows; the holder's details follow it.
         handle.seek(0)
         handle.truncate()
-        handle.write(" " + json.dumps({"pid": os.getpid(), "trigger": self.trigger, "since": time.time()}))
+        handle.write(
+            " " + json.dumps({"pid": os.getpid(), "trigger": self.trigger, "since": time.time()})
+        )
         handle.flush()
         self._handle = handle
 

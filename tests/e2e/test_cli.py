@@ -12,17 +12,33 @@ import pytest
 from support import TEST_CVV, TEST_KEY, VISA, files_containing
 
 
-def run(home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "EDGE_APP_DB_KEY": TEST_KEY, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "edge_app", "--home", str(home), *args],
-        env=full_env, capture_output=True, text=True, input=stdin, timeout=120, check=False,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
 def init(home: Path, *extra: str) -> None:
-    result = run(home, "init", "--store-id", "store-1", "--environment", "sandbox",
-                 "--username", "cashier", *extra)
+    result = run(
+        home,
+        "init",
+        "--store-id",
+        "store-1",
+        "--environment",
+        "sandbox",
+        "--username",
+        "cashier",
+        *extra,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -41,23 +57,43 @@ def status(home: Path) -> dict:
 
 
 def test_version() -> None:
-    result = subprocess.run([sys.executable, "-m", "edge_app", "--version"], capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "edge_app", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip().startswith("edge-app 0.")
 
 
 def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
     init(home)
-    result = run(home, "capture", "sale", "--amount", "12.50", "--currency", "HKD",
-                 "--card-number", VISA, "--expiry", "2912", "--cvv", TEST_CVV)
+    result = run(
+        home,
+        "capture",
+        "sale",
+        "--amount",
+        "12.50",
+        "--currency",
+        "HKD",
+        "--card-number",
+        VISA,
+        "--expiry",
+        "2912",
+        "--cvv",
+        TEST_CVV,
+    )
     assert result.returncode == 0, result.stderr
     uuid = result.stdout.split()[-1]
     assert len(uuid) == 36
     refund = run(home, "capture", "refund", "--original", uuid, "--amount", "2.50")
     assert refund.returncode == 0, refund.stderr
     doc = status(home)
-    assert doc["transactions"] == {"queued": 2, "uploading": 0, "pending": 0, "uploaded": 0,
-                                   "failed": 0, "cancelled": 0}
+    assert doc["transactions"] == {
+        "queued": 2,
+        "uploading": 0,
+        "pending": 0,
+        "uploaded": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
     assert doc["blocklist"] == {"cards": 0, "pending": 0, "failed": 0}
     void = run(home, "capture", "void", "--original", uuid)
     assert_refused(void)  # a refunded sale cannot be voided
@@ -67,13 +103,70 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["capture", "sale", "--amount", "abc", "--currency", "HKD", "--card-number", VISA, "--expiry", "2912"],
-        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", "4111111111111112", "--expiry", "2912"],
-        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", VISA, "--expiry", "2001"],
-        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--card-number", VISA, "--expiry", "2912", "--cvv", "1"],
-        ["capture", "sale", "--amount", "1", "--currency", "QQQ", "--card-number", VISA, "--expiry", "2912"],
+        [
+            "capture",
+            "sale",
+            "--amount",
+            "abc",
+            "--currency",
+            "HKD",
+            "--card-number",
+            VISA,
+            "--expiry",
+            "2912",
+        ],
+        [
+            "capture",
+            "sale",
+            "--amount",
+            "1",
+            "--currency",
+            "HKD",
+            "--card-number",
+            "4111111111111112",
+            "--expiry",
+            "2912",
+        ],
+        [
+            "capture",
+            "sale",
+            "--amount",
+            "1",
+            "--currency",
+            "HKD",
+            "--card-number",
+            VISA,
+            "--expiry",
+            "2001",
+        ],
+        [
+            "capture",
+            "sale",
+            "--amount",
+            "1",
+            "--currency",
+            "HKD",
+            "--card-number",
+            VISA,
+            "--expiry",
+            "2912",
+            "--cvv",
+            "1",
+        ],
+        [
+            "capture",
+            "sale",
+            "--amount",
+            "1",
+            "--currency",
+            "QQQ",
+            "--card-number",
+            VISA,
+            "--expiry",
+            "2912",
+        ],
         ["capture", "sale", "--amount", "1", "--currency", "HKD", "--reader-mode", "swipe"],
-        ["capture", "void", "--original", "no-such-sale-uuid-0000000000000000000"],
+        ["capture", "void", "--original", "3f2b8c1e-0000-4000-8000-000000000000"],
         ["capture", "refund", "--original", "BRN404", "--amount", "1"],
         ["blocklist", "add", "1234"],
         ["import", "transactions", "/nonexistent/file.jsonl"],
@@ -97,19 +190,45 @@ def test_not_initialised_and_wrong_key(home: Path) -> None:
 
 def test_init_refuses_second_setup_and_bad_settings(home: Path, tmp_path: Path) -> None:
     init(home)
-    assert_refused(run(home, "init", "--store-id", "s", "--environment", "sandbox", "--username", "u"))
+    assert_refused(
+        run(home, "init", "--store-id", "s", "--environment", "sandbox", "--username", "u")
+    )
     other = tmp_path / "other"
-    assert_refused(run(other, "init", "--store-id", "bad id!", "--environment", "sandbox", "--username", "u"))
+    assert_refused(
+        run(other, "init", "--store-id", "bad id!", "--environment", "sandbox", "--username", "u")
+    )
     assert not other.exists()
-    assert_refused(run(other, "init", "--store-id", "s1", "--environment", "custom", "--username", "u",
-                       "--base-url", "http://gateway.example.com", "--client-id", "c", "--client-secret", "x"))
+    assert_refused(
+        run(
+            other,
+            "init",
+            "--store-id",
+            "s1",
+            "--environment",
+            "custom",
+            "--username",
+            "u",
+            "--base-url",
+            "http://gateway.example.com",
+            "--client-id",
+            "c",
+            "--client-secret",
+            "x",
+        )
+    )
     assert not other.exists()
 
 
 def test_import_reports_bad_lines(home: Path, tmp_path: Path) -> None:
     init(home)
     path = tmp_path / "day.jsonl"
-    good = {"kind": "sale", "amount": "5.00", "currency": "HKD", "card_number": VISA, "expiry": "2912"}
+    good = {
+        "kind": "sale",
+        "amount": "5.00",
+        "currency": "HKD",
+        "card_number": VISA,
+        "expiry": "2912",
+    }
     path.write_text("\n".join(json.dumps(r) for r in [good, {**good, "amount": "-1"}, good]) + "\n")
     result = run(home, "import", "transactions", str(path))
     assert_refused(result)
@@ -142,8 +261,19 @@ def test_login_and_sync_against_sandbox_process(home: Path) -> None:
         assert_refused(run(home, "login", "--password-stdin", stdin="wrong\n"))
         login = run(home, "login", "--password-stdin", stdin="sandbox\n")
         assert login.returncode == 0, login.stderr
-        run(home, "capture", "sale", "--amount", "3", "--currency", "HKD", "--card-number", VISA,
-            "--expiry", "2912")
+        run(
+            home,
+            "capture",
+            "sale",
+            "--amount",
+            "3",
+            "--currency",
+            "HKD",
+            "--card-number",
+            VISA,
+            "--expiry",
+            "2912",
+        )
         result = run(home, "sync", "--json", "--query-interval", "0.2")
         assert result.returncode == 0, result.stderr
         summary = json.loads(result.stdout)

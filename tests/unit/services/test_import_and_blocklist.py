@@ -25,8 +25,11 @@ def test_jsonl_import_stores_all_rows_with_in_file_references(app: Any, tmp_path
     uuid = "0b6f4e52-8a51-4c1e-9b3a-0c2f6e7d8a90"
     path = jsonl(
         tmp_path / "day.jsonl",
-        [{**SALE, "uuid": uuid}, {**SALE, "card_number": MASTERCARD, "tips": "1.00"},
-         {"kind": "refund", "original": uuid, "amount": "4.00"}],
+        [
+            {**SALE, "uuid": uuid},
+            {**SALE, "card_number": MASTERCARD, "tips": "1.00"},
+            {"kind": "refund", "original": uuid, "amount": "4.00"},
+        ],
     )
     captures = app.import_transactions(path)
     assert len(captures) == 3
@@ -66,9 +69,12 @@ def test_bad_rows_are_named_by_line_and_nothing_is_stored(app: Any, tmp_path: Pa
         ("x.csv", "amount\n1\n", "kind"),
         ("x.jsonl", "", "no transactions"),
         ("x.csv", "kind,colour\nsale,red\n", "unknown column"),
+        ("x.jsonl", "{\"kind\": \"sale\", \"colour\": \"red\"}\n", "bad row"),
     ],
 )
-def test_unusable_import_files(app: Any, tmp_path: Path, name: str, content: str, message: str) -> None:
+def test_unusable_import_files(
+    app: Any, tmp_path: Path, name: str, content: str, message: str
+) -> None:
     path = tmp_path / name
     path.write_text(content)
     with pytest.raises(ValidationError, match=message):
@@ -132,6 +138,13 @@ def test_export_holds_masked_numbers_only(app: Any, tmp_path: Path) -> None:
 def test_status_counts(app: Any) -> None:
     app.blocklist_add([VISA])
     status = app.status()
-    assert set(status["transactions"]) == {"queued", "uploading", "pending", "uploaded", "failed", "cancelled"}
+    assert set(status["transactions"]) == {
+        "queued",
+        "uploading",
+        "pending",
+        "uploaded",
+        "failed",
+        "cancelled",
+    }
     assert status["blocklist"] == {"cards": 1, "pending": 1, "failed": 0}
     assert status["key_store"] == "env"

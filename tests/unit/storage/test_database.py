@@ -101,13 +101,16 @@ def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: i
     conn = open_database(path, KEY, target_version=version)
     conn.execute(
         "INSERT INTO transactions (uuid, kind, state, amount, currency, captured_at, captured_ts, "
-        "updated_ts) VALUES ('u-1', 'sale', 'queued', '10.00', 'HKD', '2026-01-01T00:00:00+08:00', 1, 1)"
+        "updated_ts) VALUES ('u-1', 'sale', 'queued', '10.00', 'HKD', "
+        "'2026-01-01T00:00:00+08:00', 1, 1)"
     )
     conn.execute("INSERT INTO settings VALUES ('kept', 'yes')")
     conn.close()
     upgraded = open_database(path, KEY)
     assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert upgraded.execute("SELECT amount FROM transactions WHERE uuid = 'u-1'").fetchone() == ("10.00",)
+    assert upgraded.execute("SELECT amount FROM transactions WHERE uuid = 'u-1'").fetchone() == (
+        "10.00",
+    )
     assert upgraded.execute("SELECT value FROM settings WHERE name = 'kept'").fetchone() == ("yes",)
     tables = {r[0] for r in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"transactions", "audit", "settings", "blocklist", "sync_runs"} <= tables

@@ -108,7 +108,7 @@ def test_passphrase_file_round_trip(tmp_path: Path) -> None:
 
 def test_wrong_passphrase_is_refused_plainly(tmp_path: Path) -> None:
     create_key(tmp_path, env={"EDGE_APP_PASSPHRASE": "correct horse"})
-    with pytest.raises(KeyUnavailable, match="^The passphrase is wrong.$"):
+    with pytest.raises(KeyUnavailable, match=r"^The passphrase is wrong\.$"):
         load_key(tmp_path, env={"EDGE_APP_PASSPHRASE": "wrong horse!"})
 
 
@@ -132,7 +132,9 @@ def test_damaged_key_file(tmp_path: Path) -> None:
         load_key(tmp_path, env={"EDGE_APP_PASSPHRASE": "correct horse"})
 
 
-def test_keyring_backend_preferred_when_it_works(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+def test_keyring_backend_preferred_when_it_works(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
     source = create_key(tmp_path, env={})
     assert source.backend == "keyring" and source.warning is None
     assert not (tmp_path / KEY_FILE).exists()

@@ -171,3 +171,9 @@ def register(sub: Any) -> None:
         help="seconds between queries of pending results (default 20)",
     )
     p.set_defaults(func=_cmd_sync)
+
+    from edge_app import schedule
+
+    p = sub.add_parser("schedule", help="register the unattended sync at shop close (OS scheduler)")
+    schedule.add_arguments(p)
+    p.set_defaults(func=schedule.run)

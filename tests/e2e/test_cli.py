@@ -290,3 +290,11 @@ def test_core_imports_without_qt() -> None:
         "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_schedule_is_a_cli_command_and_refuses_a_bad_time(home: Path) -> None:
+    init(home)
+    assert_refused(run(home, "schedule", "install", "--at", "25:00", "--system", "cron"))
+    shown = run(home, "schedule", "show", "--system", "cron")
+    assert shown.returncode == 0, shown.stderr
+    assert "No shop-close sync is registered" in shown.stdout

@@ -29,7 +29,8 @@ QT_XCB_PACKAGES = [
     "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-xkb1",
     "libxcb-sync1", "libxcb-shm0", "libx11-xcb1", "libxcb-util1",
 ]
-TEST_TOOL_PACKAGES = ["xvfb", "xauth"]
+# Xvfb + xwininfo: the window on a real X server; nsis: compiles the Windows installer script.
+TEST_TOOL_PACKAGES = ["xvfb", "xauth", "x11-utils", "nsis"]
 
 
 def venv_python() -> Path:

@@ -28,6 +28,8 @@ def main(argv: list[str]) -> int:
         return 2
     python = str(bootstrap.ensure_venv("dev"))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
+    # Build, install (dpkg, as root) and remove the .deb; EDGE_APP_TEST_INSTALLER=0 skips it.
+    env.setdefault("EDGE_APP_TEST_INSTALLER", "1")
     root = str(bootstrap.ROOT)
     steps = [
         ("ruff", [python, "-m", "ruff", "check", "."]),

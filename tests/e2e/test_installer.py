@@ -1,5 +1,5 @@
 """The packaged installers: spec, .deb control generation, NSIS script; and (gated) the whole
-chain build -> dpkg -i -> run -> window on Xvfb -> dpkg -r.
+chain build -> dpkg -i -> run -> window on Xvfb -> dpkg --purge.
 
 The fast tests run everywhere. The full one takes one to two minutes and installs a system
 package, so it runs only with EDGE_APP_TEST_INSTALLER=1, as root, on Debian/Ubuntu:
@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -260,42 +259,15 @@ def test_nsis_script_compiles(build: ModuleType, tmp_path: Path) -> None:
 FULL = os.environ.get("EDGE_APP_TEST_INSTALLER") == "1"
 
 
-def _free_display() -> int:
-    for number in range(90, 140):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise RuntimeError("no free X display number")
-
-
-@pytest.fixture
-def xvfb() -> Iterator[str]:
-    if not shutil.which("Xvfb"):
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    number = _free_display()
-    proc = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while not Path(f"/tmp/.X11-unix/X{number}").exists():
-        assert proc.poll() is None, "Xvfb exited"
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.1)
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not FULL, reason="set EDGE_APP_TEST_INSTALLER=1 to build and install the .deb")
 def test_build_install_run_and_remove_the_deb(build: ModuleType, tmp_path: Path, xvfb: str) -> None:
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("dpkg"):
         pytest.skip("needs root on Debian/Ubuntu")
-    if subprocess.run(["dpkg-query", "-W", "edge-app"], capture_output=True).returncode == 0:
+    status = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", "edge-app"], capture_output=True, text=True
+    )
+    if "installed" in status.stdout.split():
         pytest.skip("edge-app is already installed on this machine; not touching it")
     version = build.read_version()
     started = time.monotonic()
@@ -395,11 +367,13 @@ def test_build_install_run_and_remove_the_deb(build: ModuleType, tmp_path: Path,
         assert stderr == "", stderr
     finally:
         removed = subprocess.run(
-            ["dpkg", "-r", "edge-app"], capture_output=True, text=True, env=env
+            ["dpkg", "--purge", "edge-app"], capture_output=True, text=True, env=env
         )
     assert removed.returncode == 0, removed.stderr
     assert not Path("/usr/bin/edge-app").exists()
     assert not Path("/opt/edge-app").exists()
+    left = subprocess.run(["dpkg-query", "-W", "edge-app"], capture_output=True)
+    assert left.returncode != 0, "the package left configuration behind"
     print(
         f"build + smoke + deb: {build_seconds:.0f} s; whole test {time.monotonic() - started:.0f} s"
     )

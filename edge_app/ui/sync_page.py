@@ -143,6 +143,7 @@ class SyncPage(QWidget):
         sync.locked.connect(self._locked)
         sync.failed.connect(self._failed)
         self.load_history()
+        self.show_last_run()
 
     # -- running ------------------------------------------------------------------------------
 
@@ -189,17 +190,36 @@ class SyncPage(QWidget):
         self._stopped()
         data = summary.to_json()
         self.step.setText(tr("Finished."))
-        self.result.setText("\n".join(summary_lines(data)))
-        lines = list(summary.needs_attention) + list(summary.retry_later)
-        self.attention.clear()
-        self.attention.addItems(lines)
-        self.attention_label.setVisible(bool(summary.needs_attention))
-        self.attention_label.setText(tr("Needs attention:") if summary.needs_attention else "")
-        self.attention.setVisible(bool(lines))
+        self._show_result(data)
         kind = {"done": "success", "needs_attention": "error"}.get(str(data["outcome"]), "warning")
         self.banner.show_message(
             tr("Sync finished: {outcome}.").format(outcome=outcome_words(str(data["outcome"]))),
             kind,
+        )
+
+    def _show_result(self, data: dict[str, Any], heading: str | None = None) -> None:
+        lines = summary_lines(data)
+        self.result.setText("\n".join([heading, *lines] if heading else lines))
+        needs_person = [str(x) for x in data.get("needs_attention") or []]
+        later = [str(x) for x in data.get("retry_later") or []]
+        self.attention.clear()
+        self.attention.addItems(needs_person + later)
+        self.attention_label.setVisible(bool(needs_person))
+        self.attention_label.setText(tr("Needs attention:") if needs_person else "")
+        self.attention.setVisible(bool(needs_person or later))
+
+    def show_last_run(self) -> None:
+        """The last finished run of any kind, e.g. last night's unattended one, on opening."""
+        runs = [r for r in self.app.store.sync_runs(limit=5) if r["finished_ts"] and r["summary"]]
+        if not runs:
+            return
+        run = runs[0]
+        self._show_result(
+            run["summary"],
+            tr("Last run: {trigger}, {time}").format(
+                trigger=tr(TRIGGER_WORDS.get(run["trigger"], run["trigger"])),
+                time=local_time(run["finished_ts"], "%Y-%m-%d %H:%M"),
+            ),
         )
 
     @Slot(str)

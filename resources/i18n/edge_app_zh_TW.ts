@@ -908,6 +908,10 @@
       <translation>同步結束：{outcome}。</translation>
     </message>
     <message>
+      <source>Last run: {trigger}, {time}</source>
+      <translation>上次同步：{trigger}，{time}</translation>
+    </message>
+    <message>
       <source>The unattended sync holds the lock: {who} Your records go with that run.</source>
       <translation>自動同步正在執行：{who} 您的資料會由該次同步送出。</translation>
     </message>

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from support import TEST_CVV, VISA
+from support import DECLINED_CARD, TEST_CVV, VISA
 
 from edge_app.ui.main_window import has_work, shop_close_due
 from edge_app.ui.transactions_page import PAGE_SIZE, TransactionsModel
@@ -270,3 +270,36 @@ def test_shop_close_sync_runs_once_in_its_window(qtbot: Any, gui_window: Any) ->
 )
 def test_nothing_to_send(status: Any) -> None:
     assert not has_work(status)
+
+
+def test_last_unattended_run_is_shown_when_the_window_opens(
+    qtbot: Any, gui_app: Any, gui_gateway: Any, gui_prompts: Any, home: Path
+) -> None:
+    from edge_app.ui.main_window import MainWindow
+
+    gui_gateway.set_options(decline_cards=[DECLINED_CARD])
+    gui_app.capture_sale(amount="10.00", currency="HKD", card_number=VISA, expiry="2912")
+    gui_app.capture_sale(amount="20.00", currency="HKD", card_number=DECLINED_CARD, expiry="2912")
+    night = subprocess.run(
+        [sys.executable, "-m", "edge_app", "--home", str(home), "sync", "--unattended"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert night.returncode == 3, night.stdout + night.stderr  # the decline needs a person
+
+    window = MainWindow(gui_app, prompts=gui_prompts, monitor=False, status_interval_ms=60_000)  # type: ignore[arg-type]
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        result = window.sync_page.result.text()
+        assert result.startswith("Last run: Unattended (scheduled), ")
+        assert "Accepted: 1" in result
+        assert "failed: 1" in result
+        attention = window.sync_page.attention
+        assert attention.count() == 1
+        assert "Declined" in attention.item(0).text()
+        assert window.sync_page.history.item(0, 2).text() == "Unattended (scheduled)"
+    finally:
+        window.shutdown()

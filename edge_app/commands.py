@@ -95,7 +95,11 @@ def _cmd_sync(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     try:
-        app = _open(args, interactive=not args.unattended)
+        try:
+            app = _open(args, interactive=not args.unattended)
+        except Exception as exc:  # the run log must say why a night's run did nothing
+            log.error("sync could not start: %s", _safe_reason(exc))
+            raise
         try:
             summary = app.sync(
                 trigger="unattended" if args.unattended else "command line",
@@ -128,6 +132,17 @@ def _cmd_sync(args: argparse.Namespace) -> int:
         if handler is not None:
             logging.getLogger("edge_app").removeHandler(handler)
             handler.close()
+
+
+def _safe_reason(exc: BaseException) -> str:
+    """Our own errors are plain sentences without card data; anything else only by its type."""
+    from edge_app.domain.errors import ValidationError
+    from edge_app.gateway.errors import GatewayError
+    from storage.errors import StorageError
+
+    if isinstance(exc, ValidationError | GatewayError | StorageError):
+        return str(exc)
+    return f"internal error ({type(exc).__name__})"
 
 
 def _print_summary(summary: Any) -> None:

@@ -320,12 +320,21 @@ class GatewayClient:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             raise too_large
+        # The read timeout applies to each read, so a body that trickles in forever would never
+        # trip it: the whole body must also arrive within the request timeout.
+        deadline = time.monotonic() + self._config.timeout
         chunks: list[bytes] = []
         total = 0
         for chunk in response.iter_bytes():
             total += len(chunk)
             if total > limit:
                 raise too_large
+            if time.monotonic() > deadline:
+                raise OutcomeUnknown(
+                    f"The gateway's answer did not finish within {self._config.timeout:g} "
+                    "seconds; the same request must be sent again.",
+                    status=response.status_code,
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

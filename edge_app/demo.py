@@ -74,7 +74,9 @@ def _walk_through(app: Any) -> int:
         f"{summary.left_queued} still queued."
     )
     status = app.status()
-    print(f"Queue now: {status['transactions']}")
+    counts = ", ".join(f"{n} {state}" for state, n in status["transactions"].items())
+    print(f"Queue now: {counts}.")
+    print("On a desktop (DISPLAY set) the same command opens the window instead.")
     return 0
 
 

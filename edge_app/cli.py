@@ -245,7 +245,13 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Sub-commands defined in this module; the others (sync, login, sandbox, demo, schedule) come from
+# `edge_app.commands`, whose imports (the sandbox's HTTP server, the scheduler) cost about 40 ms.
+CORE_COMMANDS = frozenset({"init", "capture", "import", "blocklist", "status", "gui"})
+
+
+def build_parser(*, optional_commands: bool = True) -> argparse.ArgumentParser:
+    """The full parser; without `optional_commands`, only the commands defined here."""
     parser = _Parser(
         prog="edge-app",
         description="Edge Uploader: offline card payments queued in an encrypted database and "
@@ -329,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", help="open the window (the default with no command)")
     p.set_defaults(func=cmd_gui)
 
-    _add_optional_commands(sub)
+    if optional_commands:
+        _add_optional_commands(sub)
     return parser
 
 
@@ -338,6 +345,20 @@ def _add_optional_commands(sub: Any) -> None:
     from edge_app import commands
 
     commands.register(sub)
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The sub-command `argv` names (skipping --home and its value), or None."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--home":
+            index += 2
+        elif arg.startswith("-"):
+            index += 1
+        else:
+            return arg
+    return None
 
 
 def _setup_logging() -> None:
@@ -356,7 +377,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.umask(0o077)  # every file this process creates is owner-only
     _setup_logging()
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    # A core command needs only its own parser: start-up skips the optional commands' imports.
+    parser = build_parser(optional_commands=_command_word(argv) not in CORE_COMMANDS)
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         args.func = cmd_gui

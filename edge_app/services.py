@@ -158,6 +158,7 @@ class App:
         self.store = store
         self.key_source = key_source
         self.clock: Clock = local_now
+        self._limits: tuple[AppConfig, OfflineLimits] | None = None
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -240,7 +241,12 @@ class App:
 
     @property
     def limits(self) -> OfflineLimits:
-        return limits_from_json(self.config.limits) if self.config.limits else DEFAULT_LIMITS
+        # Parsed once per config (AppConfig is frozen): every capture reads the limits.
+        config = self.config
+        if self._limits is None or self._limits[0] is not config:
+            parsed = limits_from_json(config.limits) if config.limits else DEFAULT_LIMITS
+            self._limits = (config, parsed)
+        return self._limits[1]
 
     @property
     def list_mode(self) -> ListMode:
@@ -663,7 +669,8 @@ class App:
                 for cur, total in sorted(self.store.unsent_totals().items())
             },
             "oldest_unsent": oldest.isoformat() if oldest else None,
-            "oldest_unsent_age_hours": round((now - oldest).total_seconds() / 3600, 2)
+            # never negative: after the clock was moved back the oldest record looks "future"
+            "oldest_unsent_age_hours": round(max((now - oldest).total_seconds(), 0) / 3600, 2)
             if oldest
             else None,
             "age_level": age_level(oldest, now, self.limits).value,

@@ -1,0 +1,1090 @@
+#!/usr/bin/env python3
+"""Edge Uploader benchmarks: one command that prints a table and writes a JSON file.
+
+    python3 tests/perf/bench.py                  # full size (about 1.5 min on 2 cores)
+    python3 tests/perf/bench.py --quick          # CI size (about 5 s)
+    python3 tests/perf/bench.py --only capture,startup --json out.json
+
+Started by a Python outside the project's .venv (e.g. plain `python3` after `python3 tests/run.py`
+created .venv), it re-runs itself with .venv's Python. Every figure is compared with a baseline
+measured in the same run, on the same disk (a temporary directory; `--tmp-dir` picks another):
+
+- capture:   commit latency of `App.capture_sale` vs a plain stdlib sqlite3 INSERT + COMMIT
+             (WAL, synchronous=FULL, a row of similar width), p50 and p99;
+- import:    `App.import_transactions` of a .jsonl file, rows/s (baseline: json + sqlite3 insert);
+- sync:      `App.sync` of queued sales to the sandbox gateway (20 ms latency, a separate process)
+             vs a bare httpx loop posting the same batches (adapter bodies) one after another;
+- blocklist: `App.blocklist_import` + the card_block sync of the list, in a child process whose
+             peak RSS is measured (baseline: the same child doing nothing but open and log in);
+- startup:   `python -m edge_app --home H status --json` vs `python -c "import sqlcipher3, httpx"`;
+- gui:       first paint and scroll-to-end of the transactions view with many records (child
+             process, Qt offscreen), baseline the same view on an empty queue.
+
+Goals are reported (PASS / MISS), never enforced: the exit code is 0 unless a figure fails to run.
+The database key comes from EDGE_APP_DB_KEY (a fixed test key unless set); no card number is
+printed or written to the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid as uuidlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_KEY = "ab" * 32
+RESULTS_DIR = ROOT / "perf-results"
+GROUPS = ("capture", "import", "sync", "blocklist", "startup", "gui")
+# Generous offline limits for the large data sets (the capture figure keeps the defaults).
+BIG_LIMITS = {"total_per_currency": {"HKD": "1000000000.00"}, "per_transaction": {"HKD": "5000.00"}}
+SANDBOX_LATENCY_MS = 20
+
+
+def _venv_python() -> Path | None:
+    for candidate in (ROOT / ".venv" / "bin" / "python", ROOT / ".venv" / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _reexec_in_venv() -> None:
+    """Run again with the project's .venv Python when started by another interpreter.
+
+    Without a .venv (or with EDGE_BENCH_NO_REEXEC set) the current interpreter is used, which
+    then needs the project and its dependencies installed.
+    """
+    venv = ROOT / ".venv"
+    if Path(sys.prefix).resolve() == venv.resolve() or os.environ.get("EDGE_BENCH_NO_REEXEC"):
+        return
+    python = _venv_python()
+    if python is None:
+        return
+    os.execv(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]])  # noqa: S606
+
+
+def _prepare_environment() -> None:
+    os.environ.setdefault("EDGE_APP_DB_KEY", TEST_KEY)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    for path in (str(ROOT), str(ROOT / "tests")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+
+
+# -- sizes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sizes:
+    captures: int
+    capture_backlog: int
+    import_rows: int
+    sync_sales: int
+    sync_batch: int
+    sync_repeats: int
+    blocklist: int
+    startup_runs: int
+    gui_rows: int
+    gui_walk_cap_s: float
+
+
+FULL = Sizes(
+    captures=500,
+    capture_backlog=10_000,
+    import_rows=10_000,
+    sync_sales=10_000,
+    sync_batch=500,
+    sync_repeats=3,
+    blocklist=100_000,
+    startup_runs=10,
+    gui_rows=100_000,
+    gui_walk_cap_s=120.0,
+)
+QUICK = Sizes(
+    captures=50,
+    capture_backlog=1_000,
+    import_rows=1_000,
+    sync_sales=500,
+    sync_batch=100,
+    sync_repeats=1,
+    blocklist=5_000,
+    startup_runs=3,
+    gui_rows=5_000,
+    gui_walk_cap_s=20.0,
+)
+
+
+# -- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    measured: float
+    unit: str
+    baseline: float | None = None
+    ratio: float | None = None
+    goal: str = ""  # e.g. "ratio <= 1.3"; empty: informational
+    status: str = "INFO"  # PASS, MISS or INFO
+    note: str = ""
+
+    @classmethod
+    def make(
+        cls,
+        key: str,
+        label: str,
+        measured: float,
+        unit: str,
+        *,
+        baseline: float | None = None,
+        goal: tuple[str, str, float] | None = None,
+        note: str = "",
+    ) -> Figure:
+        """`goal` is (on, op, value): on 'ratio' or 'measured', op '<=', '<' or '>='."""
+        ratio = measured / baseline if baseline else None
+        figure = cls(key, label, measured, unit, baseline, ratio, note=note)
+        if goal is not None:
+            on, op, value = goal
+            figure.goal = f"{on} {op} {value:g}"
+            subject = ratio if on == "ratio" else measured
+            if subject is not None:
+                ok = {"<=": subject <= value, "<": subject < value, ">=": subject >= value}[op]
+                figure.status = "PASS" if ok else "MISS"
+        return figure
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    return f"{text} {unit}".strip()
+
+
+def render_table(figures: Sequence[Figure]) -> str:
+    header = ("figure", "measured", "baseline", "ratio", "goal", "result")
+    rows = [
+        (
+            f.label,
+            _fmt(f.measured, f.unit),
+            _fmt(f.baseline, f.unit),
+            f"{f.ratio:.2f}" if f.ratio is not None else "-",
+            f.goal or "-",
+            f.status,
+        )
+        for f in figures
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def render_markdown(figures: Sequence[Figure]) -> str:
+    lines = [
+        "| figure | measured | baseline | ratio | goal | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
+        lines.append(
+            f"| {f.label} | {_fmt(f.measured, f.unit)} | {_fmt(f.baseline, f.unit)} | {ratio} | "
+            f"{f.goal or '-'} | {f.status} |"
+        )
+    return "\n".join(lines)
+
+
+# -- shared helpers ---------------------------------------------------------------------------
+
+
+def luhn_complete(prefix: str) -> str:
+    """`prefix` plus the check digit that makes it pass the Luhn test."""
+    total = 0
+    for index, char in enumerate(reversed(prefix)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return prefix + str((10 - total % 10) % 10)
+
+
+def card_numbers(count: int, seed: int) -> list[str]:
+    """`count` distinct 16-digit Visa-range numbers that pass the Luhn check (never printed)."""
+    rng = random.Random(seed)
+    numbers: set[str] = set()
+    while len(numbers) < count:
+        numbers.add(luhn_complete("4" + "".join(rng.choice("0123456789") for _ in range(14))))
+    return sorted(numbers)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def new_app(home: Path, base_url: str = "http://127.0.0.1:8765") -> Any:
+    from support import init_app
+
+    return init_app(home, base_url=base_url)
+
+
+def write_sales_jsonl(path: Path, count: int, *, seed: int, with_ids: bool = False) -> list[str]:
+    """A .jsonl import file of `count` HKD 1.00 sales; returns the uuids it gives (if any)."""
+    cards = card_numbers(16, seed)
+    rng = random.Random(seed)
+    captured = (datetime.now().astimezone() - timedelta(minutes=5)).replace(microsecond=0)
+    uuids: list[str] = []
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(count):
+            row: dict[str, str] = {
+                "kind": "sale",
+                "amount": "1.00",
+                "currency": "HKD",
+                "card_number": cards[index % len(cards)],
+                "expiry": "3012",
+                "cvv": "737",
+            }
+            if with_ids:
+                ident = str(uuidlib.UUID(int=rng.getrandbits(128), version=4))
+                uuids.append(ident)
+                row["uuid"] = ident
+                row["captured_at"] = captured.isoformat()
+            handle.write(json.dumps(row) + "\n")
+    return uuids
+
+
+@contextlib.contextmanager
+def sandbox_process(latency_ms: int = SANDBOX_LATENCY_MS) -> Iterator[str]:
+    """A fresh sandbox gateway in its own process (as a remote gateway would be); yields its URL."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "edge_app",
+            "sandbox",
+            "--port",
+            "0",
+            "--latency-ms",
+            str(latency_ms),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        match = re.search(r"http://\S+", line)
+        if match is None:
+            raise RuntimeError("the sandbox gateway did not start")
+        yield match.group(0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def run_child(args: Sequence[str], timeout: float = 900) -> dict[str, Any]:
+    """Run this script as a child (`--child ...`); its last stdout line is a JSON object."""
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        tail = "\n".join(result.stderr.strip().splitlines()[-8:])
+        raise RuntimeError(f"child {args[:2]} failed (exit {result.returncode}): {tail}")
+    doc: dict[str, Any] = json.loads(lines[-1])
+    return doc
+
+
+# -- 1. capture -------------------------------------------------------------------------------
+
+BASELINE_SCHEMA = """
+CREATE TABLE transactions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    amount TEXT,
+    currency TEXT,
+    exposure_minor INTEGER NOT NULL DEFAULT 0,
+    masked_card TEXT,
+    card_data TEXT,
+    captured_at TEXT NOT NULL,
+    captured_ts REAL NOT NULL,
+    updated_ts REAL NOT NULL
+)
+"""
+
+
+def _baseline_db(path: Path, *, encrypted: bool) -> Any:
+    """A connection like the app's (WAL, synchronous=FULL) to a one-table database."""
+    if encrypted:
+        from sqlcipher3 import dbapi2 as driver
+    else:
+        import sqlite3 as driver
+    conn = driver.connect(str(path), isolation_level=None)
+    if encrypted:
+        conn.execute(f"PRAGMA key = \"x'{TEST_KEY}'\"")
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(BASELINE_SCHEMA)
+    return conn
+
+
+def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
+    app = new_app(work / "capture-home")
+    card = card_numbers(1, seed=11)[0]
+    plain = _baseline_db(work / "capture-plain.db", encrypted=False)
+    cipher = _baseline_db(work / "capture-cipher.db", encrypted=True)
+    # A row about as wide as the app's: masked card, card JSON, times, amounts.
+    card_json = json.dumps(
+        {"reader_mode": "manual", "card_number": "4" * 16, "expiry": "3012", "cvv": "737"}
+    )
+
+    def insert(conn: Any) -> None:
+        now = time.time()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO transactions (uuid, kind, state, amount, currency, exposure_minor, "
+            "masked_card, card_data, captured_at, captured_ts, updated_ts) "
+            "VALUES (?, 'sale', 'queued', '1.00', 'HKD', 100, ?, ?, ?, ?, ?)",
+            (
+                str(uuidlib.uuid4()),
+                "411111******1111",
+                card_json,
+                datetime.now().astimezone().isoformat(),
+                now,
+                now,
+            ),
+        )
+        conn.execute("COMMIT")
+
+    def app_capture() -> None:
+        app.capture_sale(amount="1.00", currency="HKD", card_number=card, expiry="3012", cvv="737")
+
+    steps: dict[str, Callable[[], None]] = {
+        "app": app_capture,
+        "plain": lambda: insert(plain),
+        "cipher": lambda: insert(cipher),
+    }
+    for _ in range(10):  # warm up (page cache, statement caches)
+        for step in steps.values():
+            step()
+
+    def measure(count: int) -> dict[str, list[float]]:
+        times: dict[str, list[float]] = {name: [] for name in steps}
+        for _ in range(count):  # interleaved: all see the same disk and machine noise
+            for name, step in steps.items():
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+        return times
+
+    times = measure(sizes.captures)
+    # The same with a backlog: the limit checks sum up every unsent sale on each capture.
+    backlog = work / "capture-backlog.jsonl"
+    write_sales_jsonl(backlog, sizes.capture_backlog, seed=12)
+    app.update_config(limits=BIG_LIMITS)
+    app.import_transactions(backlog)
+    loaded = measure(max(20, sizes.captures // 5))
+    app.close()
+    plain.close()
+    cipher.close()
+    note = (
+        f"{sizes.captures} captures into an empty queue, interleaved with the baseline's "
+        "stdlib sqlite3 INSERT + COMMIT (WAL, synchronous=FULL)"
+    )
+    figures = []
+    for share, name in ((0.5, "p50"), (0.99, "p99")):
+        figures.append(
+            Figure.make(
+                f"capture_{name}_ms",
+                f"capture commit {name}",
+                percentile(times["app"], share) * 1000,
+                "ms",
+                baseline=percentile(times["plain"], share) * 1000,
+                goal=("ratio", "<=", 1.3),
+                note=note,
+            )
+        )
+    figures.append(
+        Figure.make(
+            "capture_sqlcipher_p50_ms",
+            "  (same INSERT in SQLCipher, p50)",
+            percentile(times["cipher"], 0.5) * 1000,
+            "ms",
+            baseline=percentile(times["plain"], 0.5) * 1000,
+            note="the baseline's statement on an encrypted database: the share of encryption",
+        )
+    )
+    figures.append(
+        Figure.make(
+            "capture_backlog_p50_ms",
+            f"  (capture p50 with {sizes.capture_backlog:,} unsent)",
+            percentile(loaded["app"], 0.5) * 1000,
+            "ms",
+            baseline=percentile(loaded["plain"], 0.5) * 1000,
+            note="after importing a backlog of unsent sales into the same queue",
+        )
+    )
+    return figures
+
+
+# -- 2. bulk import ---------------------------------------------------------------------------
+
+
+def bench_import(sizes: Sizes, work: Path) -> list[Figure]:
+    import sqlite3
+
+    rows = sizes.import_rows
+    path = work / "import.jsonl"
+    write_sales_jsonl(path, rows, seed=21)
+    app = new_app(work / "import-home")
+    app.update_config(limits=BIG_LIMITS)
+    start = time.perf_counter()
+    captures = app.import_transactions(path)
+    app_seconds = time.perf_counter() - start
+    app.close()
+    if len(captures) != rows:
+        raise RuntimeError(f"imported {len(captures)} of {rows} rows")
+
+    # Baseline: the same file parsed with json and inserted by stdlib sqlite3 in one transaction.
+    conn = sqlite3.connect(str(work / "import-baseline.db"), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(BASELINE_SCHEMA)
+    start = time.perf_counter()
+    now = time.time()
+    stamp = datetime.now().astimezone().isoformat()
+    values = []
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            doc = json.loads(line)
+            values.append(
+                (str(uuidlib.uuid4()), doc["amount"], doc["currency"], line, stamp, now, now)
+            )
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        "INSERT INTO transactions (uuid, kind, state, amount, currency, card_data, captured_at, "
+        "captured_ts, updated_ts) VALUES (?, 'sale', 'queued', ?, ?, ?, ?, ?, ?)",
+        values,
+    )
+    conn.execute("COMMIT")
+    base_seconds = time.perf_counter() - start
+    conn.close()
+    return [
+        Figure.make(
+            "import_rows_per_s",
+            f"import {rows:,} rows",
+            rows / app_seconds,
+            "rows/s",
+            baseline=rows / base_seconds,
+            goal=("measured", ">=", 5000),
+            note="baseline: json.loads + stdlib sqlite3 executemany in one transaction",
+        )
+    ]
+
+
+# -- 3. sync ----------------------------------------------------------------------------------
+
+
+def _seed_sync_home(home: Path, url: str, data: Path) -> Any:
+    app = new_app(home, base_url=url)
+    app.update_config(limits=BIG_LIMITS)
+    app.import_transactions(data)
+    app.login("sandbox")
+    return app
+
+
+def _app_sync(home: Path, data: Path, sizes: Sizes, concurrency: int) -> tuple[float, Any, str]:
+    """Seconds `App.sync` takes for the seeded sales (a fresh sandbox); its device and sn."""
+    with sandbox_process() as url:
+        app = _seed_sync_home(home, url, data)
+        try:
+            start = time.perf_counter()
+            summary = app.sync(
+                batch_size=sizes.sync_batch,
+                concurrency=concurrency,
+                query_interval=0.1,
+                pending_wait=0.0,
+            )
+            seconds = time.perf_counter() - start
+            if summary.uploaded != sizes.sync_sales or summary.outcome != "done":
+                raise RuntimeError(f"sync did not upload everything: {summary.to_json()}")
+            return seconds, app.device_info(), app.config.device_id
+        finally:
+            app.close()
+
+
+def _bare_sync(
+    uuids: Sequence[str],
+    captured: datetime,
+    cards: Sequence[str],
+    sizes: Sizes,
+    device: Any,
+    sn: str,
+) -> float:
+    """Seconds a bare httpx loop takes to post the same sales, batch after batch, no database."""
+    import httpx
+
+    from edge_app.domain.card import CardData
+    from edge_app.domain.transactions import TxKind, UploadItem
+    from edge_app.gateway import adapter
+
+    items = [
+        UploadItem(
+            uuid=ident,
+            kind=TxKind.SALE,
+            captured_at=captured,
+            amount=Decimal("1.00"),
+            currency="HKD",
+            tips=None,
+            card=CardData("manual", cards[index % len(cards)], "3012", "737"),
+            auth_code=None,
+            origin_brn=None,
+        )
+        for index, ident in enumerate(uuids)
+    ]
+    with sandbox_process() as url:
+        login = adapter.encode_body(adapter.login_body("bench", "sandbox", "sandbox", "sandbox"))
+        with httpx.Client() as client:
+            answer = client.post(url + adapter.LOGIN_PATH, content=login)
+            token = adapter.parse_login_response(answer.json())
+        path = url + adapter.offline_upload_path("store-1", TxKind.SALE)
+        start = time.perf_counter()
+        with httpx.Client() as client:
+            for first in range(0, len(items), sizes.sync_batch):
+                batch = items[first : first + sizes.sync_batch]
+                body = adapter.encode_body(adapter.upload_body(batch, sn))
+                headers = adapter.common_headers(device, token, datetime.now().astimezone())
+                answer = client.post(path, content=body, headers=headers)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"bare upload answered HTTP {answer.status_code}")
+                answer.json()
+        return time.perf_counter() - start
+
+
+def bench_sync(sizes: Sizes, work: Path) -> list[Figure]:
+    data = work / "sync.jsonl"
+    uuids = write_sales_jsonl(data, sizes.sync_sales, seed=31, with_ids=True)
+    first = json.loads(data.read_text(encoding="utf-8").splitlines()[0])
+    captured = datetime.fromisoformat(first["captured_at"])
+    cards = card_numbers(16, 31)
+    app2: list[float] = []
+    app1: list[float] = []
+    bare: list[float] = []
+    for repeat in range(sizes.sync_repeats):
+        seconds, device, sn = _app_sync(work / f"sync-c2-{repeat}", data, sizes, 2)
+        app2.append(seconds)
+        bare.append(_bare_sync(uuids, captured, cards, sizes, device, sn))
+        app1.append(_app_sync(work / f"sync-c1-{repeat}", data, sizes, 1)[0])
+    bare_s = statistics.median(bare)
+    note = (
+        f"{sizes.sync_sales:,} sales, batches of {sizes.sync_batch}, sandbox latency "
+        f"{SANDBOX_LATENCY_MS} ms in its own process; median of {sizes.sync_repeats}; baseline: "
+        "bare httpx loop, sequential, adapter bodies, no database"
+    )
+    return [
+        Figure.make(
+            "sync_c2_s",
+            f"sync {sizes.sync_sales:,} sales, concurrency 2",
+            statistics.median(app2),
+            "s",
+            baseline=bare_s,
+            goal=("ratio", "<=", 1.2),
+            note=note,
+        ),
+        Figure.make(
+            "sync_c1_s",
+            f"sync {sizes.sync_sales:,} sales, concurrency 1",
+            statistics.median(app1),
+            "s",
+            baseline=bare_s,
+            goal=("ratio", "<=", 1.2),
+            note=note,
+        ),
+    ]
+
+
+# -- 4. block list ----------------------------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM), in MB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource  # not on Windows; /proc is not either, so this is macOS or a BSD
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def child_blocklist(args: argparse.Namespace) -> dict[str, Any]:
+    """In a child process: init + login, then (unless --idle) import the file and sync it."""
+    app = new_app(Path(args.dir) / "home", base_url=args.url)
+    app.login("sandbox")
+    result: dict[str, Any] = {}
+    if not args.idle:
+        start = time.perf_counter()
+        changed = app.blocklist_import(Path(args.file))
+        result["import_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        summary = app.sync(concurrency=2, query_interval=0.1, pending_wait=0.0)
+        result["sync_s"] = time.perf_counter() - start
+        result["changed"] = changed
+        result["sent"] = summary.blocklist_sent
+    app.close()
+    result["peak_rss_mb"] = _peak_rss_mb()
+    return result
+
+
+def _bare_card_block(numbers: Sequence[str]) -> float:
+    import httpx
+
+    from edge_app.gateway import adapter
+    from edge_app.sync.engine import CARD_BLOCK_CHUNK
+
+    with sandbox_process() as url:
+        login = adapter.encode_body(adapter.login_body("bench", "sandbox", "sandbox", "sandbox"))
+        start = time.perf_counter()
+        with httpx.Client() as client:
+            answer = client.post(url + adapter.LOGIN_PATH, content=login)
+            headers = {
+                "Content-Type": "application/json",
+                "X-USER-ACCESS-TOKEN": adapter.parse_login_response(answer.json()),
+            }
+            path = url + adapter.card_block_path("store-1", "add")
+            for first in range(0, len(numbers), CARD_BLOCK_CHUNK):
+                body = adapter.encode_body(
+                    adapter.card_block_body(numbers[first : first + CARD_BLOCK_CHUNK])
+                )
+                answer = client.post(path, content=body, headers=headers)
+                if answer.status_code != 200:
+                    raise RuntimeError(f"bare card_block answered HTTP {answer.status_code}")
+        return time.perf_counter() - start
+
+
+def _plain_blocklist_import(path: Path, db: Path) -> float:
+    """Seconds stdlib sqlite3 takes to store the same file's numbers (masked copy included)."""
+    import csv
+    import sqlite3
+
+    conn = sqlite3.connect(str(db), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "CREATE TABLE blocklist (card_number TEXT PRIMARY KEY, masked TEXT NOT NULL, "
+        "desired INTEGER NOT NULL, on_gateway INTEGER NOT NULL, updated_ts REAL NOT NULL) "
+        "WITHOUT ROWID"
+    )
+    start = time.perf_counter()
+    now = time.time()
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [
+            (row[0], row[0][:6] + "*" * (len(row[0]) - 10) + row[0][-4:], now)
+            for row in csv.reader(handle)
+            if row and row[0].isdigit()
+        ]
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        "INSERT OR IGNORE INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
+        "VALUES (?, ?, 1, 0, ?)",
+        rows,
+    )
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    conn.close()
+    return seconds
+
+
+def bench_blocklist(sizes: Sizes, work: Path) -> list[Figure]:
+    count = sizes.blocklist
+    numbers = card_numbers(count, seed=41)
+    path = work / "blocklist.csv"
+    path.write_text("card_number\n" + "\n".join(numbers) + "\n", encoding="utf-8")
+    with sandbox_process() as url:
+        idle_dir = work / "blocklist-idle"
+        idle = run_child(["--child", "blocklist", "--idle", "--url", url, "--dir", str(idle_dir)])
+    with sandbox_process() as url:
+        busy_dir = work / "blocklist-busy"
+        busy = run_child(
+            ["--child", "blocklist", "--url", url, "--dir", str(busy_dir), "--file", str(path)]
+        )
+    if busy["changed"] != count or busy["sent"] != count:
+        raise RuntimeError(f"block list: {busy['changed']} stored, {busy['sent']} sent of {count}")
+    bare_s = _bare_card_block(numbers)
+    return [
+        Figure.make(
+            "blocklist_import_s",
+            f"block list import {count:,}",
+            busy["import_s"],
+            "s",
+            baseline=_plain_blocklist_import(path, work / "blocklist-plain.db"),
+            note="App.blocklist_import of a one-column CSV, in the measured child; baseline: "
+            "csv + stdlib sqlite3 executemany in one transaction",
+        ),
+        Figure.make(
+            "blocklist_sync_s",
+            f"block list sync {count:,}",
+            busy["sync_s"],
+            "s",
+            baseline=bare_s,
+            note="card_block add, 1000 per request; baseline: bare httpx loop (incl. login)",
+        ),
+        Figure.make(
+            "blocklist_peak_rss_mb",
+            "block list peak RSS (import + sync)",
+            busy["peak_rss_mb"],
+            "MB",
+            baseline=idle["peak_rss_mb"],
+            goal=("measured", "<=", 150),
+            note="VmHWM of the child; baseline: same child that only opens the app and logs in",
+        ),
+    ]
+
+
+# -- 5. start-up ------------------------------------------------------------------------------
+
+
+def bench_startup(sizes: Sizes, work: Path) -> list[Figure]:
+    home = work / "startup-home"
+    app = new_app(home)
+    app.capture_sale(
+        amount="1.00", currency="HKD", card_number=card_numbers(1, 51)[0], expiry="3012", cvv="737"
+    )
+    app.close()
+    status = [sys.executable, "-m", "edge_app", "--home", str(home), "status", "--json"]
+    bare = [sys.executable, "-c", "import sqlcipher3, httpx"]
+
+    def timed(cmd: list[str]) -> float:
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    timed(status)  # warm the page cache and byte-code caches for both
+    timed(bare)
+    app_times: list[float] = []
+    base_times: list[float] = []
+    for _ in range(sizes.startup_runs):
+        app_times.append(timed(status))
+        base_times.append(timed(bare))
+    return [
+        Figure.make(
+            "startup_status_s",
+            "start-up: edge_app status --json",
+            statistics.median(app_times),
+            "s",
+            baseline=statistics.median(base_times),
+            goal=("ratio", "<=", 1.5),
+            note=f"median of {sizes.startup_runs}; baseline: python -c 'import sqlcipher3, httpx'",
+        )
+    ]
+
+
+# -- 6. transactions view ---------------------------------------------------------------------
+
+
+def child_gui(args: argparse.Namespace) -> dict[str, Any]:
+    """In a child process (Qt offscreen): time the transactions page, empty and with N records."""
+    work = Path(args.dir)
+    rows = int(args.rows)
+    empty = new_app(work / "gui-empty")
+    full = new_app(work / "gui-full")
+    full.update_config(limits=BIG_LIMITS)
+    data = work / "gui.jsonl"
+    write_sales_jsonl(data, rows, seed=61)
+    full.import_transactions(data)
+    data.unlink()
+
+    from PySide6.QtWidgets import QApplication
+
+    from edge_app.ui.transactions_page import TransactionsModel, TransactionsPage
+    from edge_app.ui.widgets import ManagerGate, Prompts
+    from edge_app.ui.workers import TaskRunner
+
+    qt = QApplication.instance() or QApplication([])
+    runner = TaskRunner()
+    prompts = Prompts()
+
+    def first_paint(app: Any) -> tuple[Any, float]:
+        start = time.perf_counter()
+        page = TransactionsPage(app, runner, ManagerGate(app.store, prompts), prompts)
+        page.resize(1100, 700)
+        page.show()
+        qt.processEvents()
+        page.grab()
+        return page, time.perf_counter() - start
+
+    def scroll_end(page: Any) -> float:
+        start = time.perf_counter()
+        page.table.scrollToBottom()
+        qt.processEvents()
+        page.grab()
+        return time.perf_counter() - start
+
+    def close(page: Any) -> None:
+        runner.wait()
+        page.close()
+        page.deleteLater()
+        qt.processEvents()
+
+    warm, _ = first_paint(empty)  # Qt's one-time costs (fonts, style) go to neither side
+    close(warm)
+    result: dict[str, Any] = {"rows": rows}
+    page, result["empty_paint_s"] = first_paint(empty)
+    result["empty_scroll_s"] = scroll_end(page)
+    close(page)
+    page, result["paint_s"] = first_paint(full)
+    result["scroll_s"] = scroll_end(page)
+    result["rows_after_scroll"] = page.model.rowCount()
+    # Reaching the oldest record: keep scrolling to the end until nothing more loads.
+    start = time.perf_counter()
+    deadline = start + float(args.walk_cap)
+    while page.model.canFetchMore() and time.perf_counter() < deadline:
+        page.table.scrollToBottom()
+        qt.processEvents()
+    page.grab()
+    result["walk_s"] = time.perf_counter() - start
+    result["walk_rows"] = page.model.rowCount()
+    result["walk_complete"] = not page.model.canFetchMore()
+    close(page)
+    # Baseline of the walk: the same pages fetched by a model that no view shows (paging alone).
+    model = TransactionsModel(full.store)
+    start = time.perf_counter()
+    deadline = start + float(args.walk_cap)
+    while model.canFetchMore() and time.perf_counter() < deadline:
+        model.fetchMore()
+    result["pages_s"] = time.perf_counter() - start
+    runner.shutdown()
+    empty.close()
+    full.close()
+    return result
+
+
+def bench_gui(sizes: Sizes, work: Path) -> list[Figure]:
+    result = run_child(
+        [
+            "--child",
+            "gui",
+            "--dir",
+            str(work / "gui"),
+            "--rows",
+            str(sizes.gui_rows),
+            "--walk-cap",
+            str(sizes.gui_walk_cap_s),
+        ]
+    )
+    rows = int(result["rows"])
+    walk_note = (
+        f"scrolled to the end until all {rows:,} records were loaded"
+        if result["walk_complete"]
+        else f"stopped after {sizes.gui_walk_cap_s:g} s with {result['walk_rows']:,} of {rows:,}"
+    )
+    return [
+        Figure.make(
+            "gui_first_paint_s",
+            f"transactions view first paint ({rows:,} records)",
+            result["paint_s"],
+            "s",
+            baseline=result["empty_paint_s"],
+            goal=("measured", "<", 1.0),
+            note="construct, show, process events, grab(); baseline: the same on an empty queue",
+        ),
+        Figure.make(
+            "gui_scroll_end_s",
+            f"transactions view scroll to end ({rows:,} records)",
+            result["scroll_s"],
+            "s",
+            baseline=result["empty_scroll_s"],
+            goal=("measured", "<", 1.0),
+            note=f"scrollToBottom + processEvents + grab(); {result['rows_after_scroll']:,} rows "
+            "loaded after it (the model fetches pages as the view scrolls)",
+        ),
+        Figure.make(
+            "gui_walk_to_oldest_s",
+            f"transactions view: scroll until the oldest of {rows:,} shows",
+            result["walk_s"],
+            "s",
+            baseline=result["pages_s"],
+            note=walk_note + "; baseline: the model fetching the same pages with no view",
+        ),
+    ]
+
+
+# -- machine and main -------------------------------------------------------------------------
+
+
+def machine_info(work: Path) -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    with contextlib.suppress(OSError):
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split()
+        info["memory_gb"] = round(int(mem[1]) / 1024 / 1024, 1)
+    with contextlib.suppress(OSError, ValueError):
+        # The filesystem holding the benchmark's temporary directory, and whether it spins.
+        best = ("", "", "")
+        target = str(work.resolve())
+        for line in Path("/proc/mounts").read_text().splitlines():
+            device, mount, fstype = line.split()[:3]
+            if (target == mount or target.startswith(mount.rstrip("/") + "/")) and len(
+                mount
+            ) >= len(best[1]):
+                best = (device, mount, fstype)
+        info["disk"] = f"{best[0]} ({best[2]}) mounted on {best[1]}"
+        name = Path(best[0]).name
+        rotational = Path(f"/sys/block/{name}/queue/rotational")
+        if rotational.exists():
+            info["disk_rotational"] = rotational.read_text().strip() == "1"
+    with contextlib.suppress(Exception):
+        import sqlite3
+
+        from sqlcipher3 import dbapi2
+
+        info["sqlite"] = sqlite3.sqlite_version
+        info["sqlcipher_sqlite"] = dbapi2.sqlite_version
+    return info
+
+
+BENCHES: dict[str, Callable[[Sizes, Path], list[Figure]]] = {
+    "capture": bench_capture,
+    "import": bench_import,
+    "sync": bench_sync,
+    "blocklist": bench_blocklist,
+    "startup": bench_startup,
+    "gui": bench_gui,
+}
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Edge Uploader benchmarks (docs/performance.md)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
+    parser.add_argument("--json", metavar="PATH", help="results file (default perf-results/...)")
+    parser.add_argument(
+        "--only", metavar="GROUPS", help=f"comma-separated subset of: {', '.join(GROUPS)}"
+    )
+    parser.add_argument("--tmp-dir", metavar="DIR", help="where the scratch homes go")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
+    # Internal: the measured child processes.
+    parser.add_argument("--child", choices=["blocklist", "gui"], help=argparse.SUPPRESS)
+    parser.add_argument("--dir", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", help=argparse.SUPPRESS)
+    parser.add_argument("--walk-cap", default="60", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    if args.child:
+        child = child_blocklist if args.child == "blocklist" else child_gui
+        print(json.dumps(child(args)), flush=True)
+        return 0
+    groups = [g.strip() for g in args.only.split(",")] if args.only else list(GROUPS)
+    unknown = sorted(set(groups) - set(GROUPS))
+    if unknown:
+        print(f"bench: unknown group(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    sizes = QUICK if args.quick else FULL
+    mode = "quick" if args.quick else "full"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = Path(args.json) if args.json else RESULTS_DIR / f"bench-{stamp}.json"
+    work = Path(tempfile.mkdtemp(prefix="edge-bench-", dir=args.tmp_dir))
+    os.environ["EDGE_APP_HOME"] = str(work / "default-home")
+    started = time.perf_counter()
+    figures: list[Figure] = []
+    errors: dict[str, str] = {}
+    print(f"Edge Uploader benchmarks, {mode} mode, scratch in {work}", flush=True)
+    try:
+        for group in groups:
+            group_start = time.perf_counter()
+            try:
+                new = BENCHES[group](sizes, work)
+            except Exception as exc:  # report it and go on with the other figures
+                errors[group] = f"{type(exc).__name__}: {exc}"
+                print(f"  {group}: FAILED ({errors[group]})", flush=True)
+                continue
+            figures.extend(new)
+            print(f"  {group}: {time.perf_counter() - group_start:.1f} s", flush=True)
+        machine = machine_info(work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    doc = {
+        "schema": 1,
+        "mode": mode,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 1),
+        "command": "python3 tests/perf/bench.py" + (" --quick" if args.quick else ""),
+        "machine": machine,
+        "sizes": asdict(sizes),
+        "figures": [asdict(f) for f in figures],
+        "errors": errors,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    print()
+    print(render_table(figures))
+    if args.markdown:
+        print()
+        print(render_markdown(figures))
+    missed = [f.label for f in figures if f.status == "MISS"]
+    print()
+    print(f"{len(figures)} figures, {len(missed)} goal(s) missed; results in {out}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    _reexec_in_venv()
+    _prepare_environment()
+    raise SystemExit(main(sys.argv[1:]))

@@ -349,9 +349,18 @@ class Store:
             return None
         return CardData.from_json(rows[0][0])
 
-    def _filter_sql(self, flt: TxFilter) -> tuple[str, list[Any]]:
+    def _filter_sql(
+        self, flt: TxFilter, *, older_than: int | None = None, newer_than: int | None = None
+    ) -> tuple[str, list[Any]]:
+        """WHERE clause of `flt`, optionally bounded by id (a key, for paging without OFFSET)."""
         clauses: list[str] = []
         params: list[Any] = []
+        if older_than is not None:
+            clauses.append("id < ?")
+            params.append(older_than)
+        if newer_than is not None:
+            clauses.append("id > ?")
+            params.append(newer_than)
         if flt.states:
             clauses.append(f"state IN ({','.join('?' * len(flt.states))})")
             params.extend(flt.states)
@@ -375,17 +384,38 @@ class Store:
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return where, params
 
-    def count_transactions(self, flt: TxFilter = TxFilter()) -> int:
-        where, params = self._filter_sql(flt)
+    def count_transactions(
+        self, flt: TxFilter = TxFilter(), *, newer_than: int | None = None
+    ) -> int:
+        """How many records match `flt`; with `newer_than`, only those with a larger id (so the
+        position, newest first, of the record with that id)."""
+        where, params = self._filter_sql(flt, newer_than=newer_than)
         return int(self.query(f"SELECT count(*) FROM transactions{where}", params)[0][0])
 
     def list_transactions(
-        self, flt: TxFilter = TxFilter(), *, offset: int = 0, limit: int = 200
+        self,
+        flt: TxFilter = TxFilter(),
+        *,
+        offset: int = 0,
+        limit: int = 200,
+        older_than: int | None = None,
+        newer_than: int | None = None,
+        oldest_first: bool = False,
     ) -> list[TxRecord]:
-        """Newest first, one page at a time (the window fetches lazily)."""
-        where, params = self._filter_sql(flt)
+        """One page of the records matching `flt`, always returned newest first.
+
+        The page starts `offset` records after the newest match, or - with `oldest_first` - it
+        ends `offset` records before the oldest match. `older_than` / `newer_than` (ids) bound
+        the matches first, so a window can page from a record it already has (keyset) instead of
+        counting from either end. Only ids are ordered and skipped (a covering index serves
+        them when the filter has one); the full rows are read for the page alone.
+        """
+        where, params = self._filter_sql(flt, older_than=older_than, newer_than=newer_than)
+        order = "ASC" if oldest_first else "DESC"
         rows = self.query(
-            f"SELECT {TX_COLUMNS} FROM transactions{where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            f"SELECT {TX_COLUMNS} FROM transactions WHERE id IN "
+            f"(SELECT id FROM transactions{where} ORDER BY id {order} LIMIT ? OFFSET ?) "
+            "ORDER BY id DESC",
             [*params, limit, offset],
         )
         return [TxRecord.from_row(r) for r in rows]

@@ -1,8 +1,9 @@
-"""Transactions: the queue, fetched page by page, with a detail panel and manager actions."""
+"""Transactions: the whole queue in one windowed list, with a detail panel and manager actions."""
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -51,6 +52,7 @@ from edge_app.ui.widgets import Banner, ManagerGate, Prompts, heading
 from edge_app.ui.workers import TaskRunner, plain_error
 
 PAGE_SIZE = 200
+MAX_PAGES = 30  # pages of PAGE_SIZE records held at most (6,000 records)
 STATE_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("All states", ()),
     ("Not sent yet", ("queued", "uploading", "pending")),
@@ -77,19 +79,37 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class TransactionsModel(QAbstractTableModel):
-    """The queue, newest first, loaded `page_size` rows at a time as the view scrolls."""
+    """The queue, newest first: every matching record is a row, read a page at a time.
+
+    `rowCount()` is the filtered total (counted once per `reload()`), so the scroll bar covers
+    the whole list and the oldest record is one scroll away. `data()` reads rows from a small
+    cache of pages (`page_size` records each, at most `max_pages`, least recently used dropped)
+    and reads a missing page from the store on the spot: the store is a local database and a
+    page is found by key from the nearest page already held, or from the nearer end of the
+    list, so its cost does not grow with its depth.
+    """
 
     COLUMNS = ("Captured", "Type", "State", "Amount", "Card", "Reference (BRN)", "Note")
 
-    def __init__(self, store: Any, page_size: int = PAGE_SIZE, parent: Any = None) -> None:
+    def __init__(
+        self,
+        store: Any,
+        page_size: int = PAGE_SIZE,
+        parent: Any = None,
+        *,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
         super().__init__(parent)
         from storage.repository import TxFilter
 
         self.store = store
         self.page_size = page_size
+        self.max_pages = max(2, max_pages)  # a screen can straddle two pages
         self.filter: Any = TxFilter()
-        self.records: list[Any] = []
-        self._exhausted = False
+        self.total = 0
+        self.loaded = False  # counted at least once
+        self.page_reads = 0  # how many pages were read from the store (for tests and benches)
+        self._pages: OrderedDict[int, list[Any]] = OrderedDict()
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -98,37 +118,86 @@ class TransactionsModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
+        """Count the matching records again and forget every page (after any change)."""
         self.beginResetModel()
-        self.records = []
-        self._exhausted = False
+        self._pages.clear()
+        self.total = self.store.count_transactions(self.filter)
+        self.loaded = True
         self.endResetModel()
 
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self._exhausted
+    @property
+    def cached_pages(self) -> int:
+        return len(self._pages)
 
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or self._exhausted:
-            return
-        page = self.store.list_transactions(
-            self.filter, offset=len(self.records), limit=self.page_size
-        )
-        if len(page) < self.page_size:
-            self._exhausted = True
-        if self.records:
-            # Newer records shift the offsets; ids only go down, so drop anything already shown.
-            last_id = self.records[-1].id
-            page = [r for r in page if r.id < last_id]
-        if not page:
-            return
-        first = len(self.records)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self.records.extend(page)
-        self.endInsertRows()
+    def record(self, row: int) -> Any:
+        if not 0 <= row < self.total:
+            return None
+        records = self._page(row // self.page_size)
+        offset = row % self.page_size
+        return records[offset] if offset < len(records) else None
+
+    def position_of(self, record_id: int) -> int:
+        """The row the record with this id has, or would have, under the current filter."""
+        return int(self.store.count_transactions(self.filter, newer_than=record_id))
+
+    def row_of(self, uuid: str) -> int:
+        """The row of the record with this uuid, or -1 when the current filter hides it."""
+        for page, records in self._pages.items():
+            for offset, record in enumerate(records):
+                if record.uuid == uuid:
+                    return page * self.page_size + offset
+        found = self.store.get(uuid)
+        if found is None:
+            return -1
+        row = self.position_of(found.id)
+        held = self.record(row)
+        return row if held is not None and held.uuid == uuid else -1
+
+    def _page_span(self, page: int) -> tuple[int, int]:
+        start = page * self.page_size
+        return start, min(start + self.page_size, self.total)
+
+    def _page(self, page: int) -> list[Any]:
+        records = self._pages.get(page)
+        if records is not None:
+            self._pages.move_to_end(page)
+            return records
+        records = self._read_page(page)
+        self._pages[page] = records
+        while len(self._pages) > self.max_pages:
+            self._pages.popitem(last=False)
+        return records
+
+    def _read_page(self, page: int) -> list[Any]:
+        """Read one page, skipping as few records as possible: from the newest record, from the
+        oldest, or from the edge of a page already held (by id, which stays exact with filters).
+        """
+        start, end = self._page_span(page)
+        if end <= start:
+            return []
+        # (records to skip, arguments of list_transactions)
+        best: tuple[int, dict[str, Any]] = (start, {"offset": start})
+        if self.total - end < best[0]:
+            best = (self.total - end, {"offset": self.total - end, "oldest_first": True})
+        for held, records in self._pages.items():
+            held_start, held_end = self._page_span(held)
+            if len(records) != held_end - held_start or not records:
+                continue  # the data changed under it: not a reliable key
+            if held < page:
+                skip = start - held_end
+                args = {"offset": skip, "older_than": records[-1].id}
+            else:
+                skip = held_start - end
+                args = {"offset": skip, "newer_than": records[0].id, "oldest_first": True}
+            if skip < best[0]:
+                best = (skip, args)
+        self.page_reads += 1
+        return list(self.store.list_transactions(self.filter, limit=end - start, **best[1]))
 
     # -- the table ----------------------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.records)
+        return 0 if parent.isValid() else self.total
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
@@ -141,9 +210,11 @@ class TransactionsModel(QAbstractTableModel):
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self.records):
+        if not index.isValid():
             return None
-        record = self.records[index.row()]
+        record = self.record(index.row())
+        if record is None:
+            return None
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell_text(record, column)
@@ -173,15 +244,6 @@ class TransactionsModel(QAbstractTableModel):
         if column == 6:
             return record.error_desc or ""
         return ""
-
-    def record(self, row: int) -> Any:
-        return self.records[row] if 0 <= row < len(self.records) else None
-
-    def row_of(self, uuid: str) -> int:
-        for row, record in enumerate(self.records):
-            if record.uuid == uuid:
-                return row
-        return -1
 
 
 class TransactionsPage(QWidget):
@@ -339,8 +401,7 @@ class TransactionsPage(QWidget):
         self.refund_button.clicked.connect(self.refund_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.model.modelReset.connect(self._selection_changed)
-        self.model.rowsInserted.connect(self._update_count)
-        self._total: int | None = None
+        self._all: int | None = None  # every record, when a filter hides some (counted aside)
         self.apply_filter()
 
     # -- filtering ----------------------------------------------------------------------------
@@ -365,34 +426,62 @@ class TransactionsPage(QWidget):
         self.apply_filter()
 
     def apply_filter(self) -> None:
+        """Show what the filter fields ask for; the same filter again reloads in place."""
+        from storage.repository import TxFilter
+
         flt = self.current_filter()
-        self.model.set_filter(flt)
-        self.model.fetchMore(QModelIndex())
-        self._total = None
+        if self.model.loaded and flt == self.model.filter:
+            self._reload_in_place()
+        else:
+            self.model.set_filter(flt)
+            self.table.scrollToTop()
+        self._all = None
         self._update_count()
-        store = self.app.store
-        self.runner.submit(lambda: (flt, store.count_transactions(flt)), self._counted)
+        if flt != TxFilter():
+            store = self.app.store
+            self.runner.submit(lambda: (flt, store.count_transactions()), self._counted)
+
+    def _reload_in_place(self) -> None:
+        """Re-read the list after a change, keeping the view on the records it showed.
+
+        At the top it stays at the top (new captures appear there); further down, the record
+        that was the first one on screen (or the one just older, if it no longer matches the
+        filter) is brought back to the top of the view. The selected record stays selected
+        while the filter still shows it, without moving the view to it.
+        """
+        selected = self.selected()
+        top = self.table.rowAt(0)
+        anchor = self.model.record(top) if top > 0 else None
+        self.model.reload()
+        if anchor is not None and self.model.total > 0:
+            row = min(self.model.position_of(anchor.id), self.model.total - 1)
+            self.table.doItemsLayout()  # the scroll range must know the new row count first
+            self.table.scrollTo(
+                self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop
+            )
+        if selected is not None:
+            self.select_uuid(selected.uuid, scroll=False)
 
     def refresh(self) -> None:
         """Reload after a change, keeping the selected record selected when it is still shown."""
         selected = self.selected()
         self.apply_filter()
-        if selected is not None:
-            self.select_uuid(selected.uuid)
+        if selected is not None and self.selected() is None:
+            self.select_uuid(selected.uuid)  # the filter changed: find it in the new list
 
     def _counted(self, result: tuple[Any, int]) -> None:
-        flt, total = result
+        flt, every = result
         if flt == self.model.filter:
-            self._total = total
+            self._all = every
             self._update_count()
 
     def _update_count(self, *_: Any) -> None:
         shown = self.model.rowCount()
-        if self._total is None:
+        if self._all is None:
             self.count_label.setText(tr("Showing {n}").format(n=f"{shown:,}"))
         else:
             self.count_label.setText(
-                tr("Showing {n} of {total}").format(n=f"{shown:,}", total=f"{self._total:,}")
+                tr("Showing {n} of {total}").format(n=f"{shown:,}", total=f"{self._all:,}")
             )
 
     # -- selection and details ----------------------------------------------------------------
@@ -401,11 +490,17 @@ class TransactionsPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         return self.model.record(rows[0].row()) if rows else None
 
-    def select_uuid(self, uuid: str) -> bool:
+    def select_uuid(self, uuid: str, *, scroll: bool = True) -> bool:
+        """Select the record with this uuid (scrolled into view) when the filter shows it."""
         row = self.model.row_of(uuid)
         if row < 0:
             return False
-        self.table.selectRow(row)
+        auto = self.table.hasAutoScroll()
+        self.table.setAutoScroll(scroll and auto)
+        try:
+            self.table.selectRow(row)
+        finally:
+            self.table.setAutoScroll(auto)
         return True
 
     def _selection_changed(self, *_: Any) -> None:

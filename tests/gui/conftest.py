@@ -7,12 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gui_helpers import MANAGER_PIN
 from support import init_app
 
 from edge_app.sandbox.server import SandboxGateway, SandboxOptions
-
-MANAGER_PIN = "2468"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
 class ScriptedPrompts:

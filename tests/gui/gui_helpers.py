@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -16,6 +17,9 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+MANAGER_PIN = "2468"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
 def model_texts(model: Any, parent: QModelIndex | None = None) -> list[str]:

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import MANAGER_PIN
-from gui_helpers import all_texts
+from gui_helpers import MANAGER_PIN, all_texts
 from PySide6.QtCore import Qt
 from support import AMEX, MASTERCARD, VISA
 

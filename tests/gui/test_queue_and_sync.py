@@ -1,4 +1,5 @@
-"""The big queue loads lazily; a long sync keeps the window responsive; status and lock texts."""
+"""The big queue is one list read a page at a time; a long sync keeps the window responsive;
+status and lock texts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from support import DECLINED_CARD, TEST_CVV, VISA
 
 from edge_app.ui.main_window import has_work, shop_close_due
@@ -55,41 +56,112 @@ def capture(app: Any, count: int) -> None:
         )
 
 
-def test_transactions_model_loads_a_100000_record_queue_lazily(qtbot: Any, gui_app: Any) -> None:
+def test_transactions_model_windows_a_100000_record_queue(qtbot: Any, gui_app: Any) -> None:
     insert_uploaded_rows(gui_app, ROWS)
     model = TransactionsModel(gui_app.store)
     started = time.perf_counter()
-    assert model.canFetchMore(QModelIndex())
-    model.fetchMore(QModelIndex())
-    first_page = time.perf_counter() - started
-    assert 0 < model.rowCount() <= PAGE_SIZE
-    assert first_page < 0.5, f"first page took {first_page:.2f}s"
+    model.reload()
+    assert model.rowCount() == ROWS  # every record is a row at once: the scroll bar covers all
     assert model.data(model.index(0, 4)) == "411111******1111"
     assert model.data(model.index(0, 5)) == f"BRN{ROWS - 1:08d}"  # newest first
+    first_page = time.perf_counter() - started
+    assert first_page < 0.5, f"count and first page took {first_page:.2f}s"
+    assert model.page_reads == 1
 
-    model.fetchMore(QModelIndex())
-    assert model.rowCount() == 2 * PAGE_SIZE
-    ids = [r.id for r in model.records]
-    assert ids == sorted(ids, reverse=True)
-    assert len(set(ids)) == len(ids)
+    # The oldest record is the last row, read without walking the pages in between.
+    started = time.perf_counter()
+    assert model.data(model.index(ROWS - 1, 5)) == "BRN00000000"
+    assert time.perf_counter() - started < 0.2
+    assert model.page_reads == 2
+    assert model.data(model.index(ROWS - PAGE_SIZE, 5)) == f"BRN{PAGE_SIZE - 1:08d}"
+    # Any row in the middle is exact too, and so are its neighbours read by key from it.
+    for row in (ROWS // 2, ROWS // 2 + PAGE_SIZE, ROWS // 2 - 1, 12_345):
+        assert model.data(model.index(row, 5)) == f"BRN{ROWS - 1 - row:08d}"
+    assert model.data(model.index(ROWS, 5)) is None
 
-    # A view shows it without reading everything: scrolling fetches more pages as needed.
-    from PySide6.QtWidgets import QTableView
+    # A view shows it; scrolling to the end shows the oldest record, and only a bounded number
+    # of pages is ever held, even after scrolling through everything.
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
 
     view = QTableView()
     qtbot.addWidget(view)
-    fresh = TransactionsModel(gui_app.store)
+    fresh = TransactionsModel(gui_app.store, max_pages=8)
+    fresh.reload()
     view.setModel(fresh)
     view.resize(800, 400)
     view.show()
-    qtbot.waitUntil(lambda: fresh.rowCount() > 0, timeout=3000)
-    shown = fresh.rowCount()
-    assert shown <= 2 * PAGE_SIZE
-    for _ in range(3):
-        view.scrollToBottom()
-        qtbot.waitUntil(lambda n=shown: fresh.rowCount() > n, timeout=3000)
-        shown = fresh.rowCount()
-    assert shown < 10 * PAGE_SIZE
+    qtbot.waitExposed(view)
+    view.scrollToBottom()
+    qtbot.wait(10)
+    view.grab()
+    last = view.rowAt(view.viewport().height() - 1)
+    assert last == ROWS - 1
+    assert fresh.record(last).brn == "BRN00000000"
+    assert fresh.page_reads <= 3  # the first screen, the last one (and a page it straddles)
+    scrollbar = view.verticalScrollBar()
+    for step in range(0, scrollbar.maximum() + 1, max(1, scrollbar.maximum() // 200)):
+        scrollbar.setValue(step)
+        view.grab()
+        assert fresh.cached_pages <= 8
+    view.scrollTo(fresh.index(ROWS // 3, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+    view.grab()
+    assert view.rowAt(0) == ROWS // 3
+    assert fresh.data(fresh.index(ROWS // 3, 5)) == f"BRN{ROWS - 1 - ROWS // 3:08d}"
+
+
+def test_transactions_list_reloads_in_place_and_shows_new_captures_on_top(
+    qtbot: Any, gui_window: Any, gui_app: Any
+) -> None:
+    insert_uploaded_rows(gui_app, 5_000)
+    gui_window.show_page("transactions")
+    page = gui_window.transactions_page
+    page.refresh()
+    model = page.model
+    assert model.rowCount() == 5_000
+    assert page.count_label.text() == "Showing 5,000"
+    qtbot.wait(10)  # the view lays out the new rows
+
+    # Scrolled down with a record selected: a refresh after new captures keeps both in place.
+    page.table.scrollTo(model.index(3_000, 0), page.table.ScrollHint.PositionAtTop)
+    assert page.table.rowAt(0) == 3_000
+    target = model.record(3_002)
+    assert page.select_uuid(target.uuid)
+    capture(gui_app, 3)
+    page.refresh()
+    assert model.rowCount() == 5_003
+    assert page.table.rowAt(0) == 3_003  # the same records on screen, three rows further down
+    assert page.selected().uuid == target.uuid
+    assert page.detail["uuid"].text() == target.uuid
+    page.apply_filter()  # what the window does after a change while another screen shows
+    assert page.table.rowAt(0) == 3_003
+    assert page.selected().uuid == target.uuid
+
+    # At the top, new captures show at the top (the selection, further down, stays selected).
+    page.table.scrollToTop()
+    capture(gui_app, 2)
+    page.refresh()
+    assert model.rowCount() == 5_005
+    assert page.table.rowAt(0) == 0
+    assert model.data(model.index(0, 2)) == "Waiting to send"
+    assert model.record(0).id > model.record(1).id > model.record(2).id
+    assert page.selected().uuid == target.uuid
+
+    # A record deep down is found by uuid without reading the pages above it.
+    oldest = model.record(5_004)
+    before = model.page_reads
+    page.refresh()
+    assert page.select_uuid(oldest.uuid)
+    assert page.selected().uuid == oldest.uuid
+    assert page.table.rowAt(page.table.viewport().height() - 1) == 5_004
+    assert model.page_reads - before <= 3
+    assert model.cached_pages <= 3
+
+    # A filter that hides the selected record: the list starts at the top again.
+    page.state_filter.setCurrentIndex(page.state_filter.findText("Waiting to send"))
+    assert model.rowCount() == 5
+    assert page.selected() is None
+    assert not page.select_uuid(oldest.uuid)
+    qtbot.waitUntil(lambda: page.count_label.text() == "Showing 5 of 5,005", timeout=3000)
 
 
 def test_the_event_loop_keeps_turning_during_a_long_sync(

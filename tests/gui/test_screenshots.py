@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import MANAGER_PIN, SCREENSHOTS
+from gui_helpers import MANAGER_PIN, SCREENSHOTS
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from support import DECLINED_CARD, MASTERCARD, TEST_CVV, VISA
@@ -60,7 +60,8 @@ def test_screenshots_of_every_screen(
     window.show_page("transactions")
     tx = window.transactions_page
     tx.refresh()
-    declined = next(r for r in tx.model.records if r.state.value == "failed")
+    rows = (tx.model.record(row) for row in range(tx.model.rowCount()))
+    declined = next(r for r in rows if r.state.value == "failed")
     tx.select_uuid(declined.uuid)
     save(window, "04-transactions")
 

@@ -17,8 +17,9 @@ measured in the same run, on the same disk (a temporary directory; `--tmp-dir` p
 - blocklist: `App.blocklist_import` + the card_block sync of the list, in a child process whose
              peak RSS is measured (baseline: the same child doing nothing but open and log in);
 - startup:   `python -m edge_app --home H status --json` vs `python -c "import sqlcipher3, httpx"`;
-- gui:       first paint and scroll-to-end of the transactions view with many records (child
-             process, Qt offscreen), baseline the same view on an empty queue.
+- gui:       first paint and scroll-to-end (to the oldest record) of the transactions view with
+             many records (child process, Qt offscreen), baseline the same view on an empty
+             queue; jumps to random rows, baseline jumps inside the page already held.
 
 Goals are reported (PASS / MISS), never enforced: the exit code is 0 unless a figure fails to run.
 The database key comes from EDGE_APP_DB_KEY (a fixed test key unless set); no card number is
@@ -102,7 +103,6 @@ class Sizes:
     blocklist: int
     startup_runs: int
     gui_rows: int
-    gui_walk_cap_s: float
 
 
 FULL = Sizes(
@@ -115,7 +115,6 @@ FULL = Sizes(
     blocklist=100_000,
     startup_runs=10,
     gui_rows=100_000,
-    gui_walk_cap_s=120.0,
 )
 QUICK = Sizes(
     captures=50,
@@ -127,7 +126,6 @@ QUICK = Sizes(
     blocklist=5_000,
     startup_runs=3,
     gui_rows=5_000,
-    gui_walk_cap_s=20.0,
 )
 
 
@@ -836,11 +834,12 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
     full.import_transactions(data)
     data.unlink()
 
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QAbstractItemView, QApplication
 
-    from edge_app.ui.transactions_page import TransactionsModel, TransactionsPage
+    from edge_app.ui.transactions_page import PAGE_SIZE, TransactionsModel, TransactionsPage
     from edge_app.ui.widgets import ManagerGate, Prompts
     from edge_app.ui.workers import TaskRunner
+    from storage.repository import TxFilter
 
     qt = QApplication.instance() or QApplication([])
     runner = TaskRunner()
@@ -862,6 +861,18 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
         page.grab()
         return time.perf_counter() - start
 
+    def last_visible(page: Any) -> int:
+        table = page.table
+        row = table.rowAt(table.viewport().height() - 1)
+        return row if row >= 0 else page.model.rowCount() - 1  # fewer rows than the screen
+
+    def jump(page: Any, row: int) -> float:
+        start = time.perf_counter()
+        page.table.scrollTo(page.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        qt.processEvents()
+        page.grab()
+        return time.perf_counter() - start
+
     def close(page: Any) -> None:
         runner.wait()
         page.close()
@@ -875,26 +886,46 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
     result["empty_scroll_s"] = scroll_end(page)
     close(page)
     page, result["paint_s"] = first_paint(full)
+    reads = page.model.page_reads
     result["scroll_s"] = scroll_end(page)
-    result["rows_after_scroll"] = page.model.rowCount()
-    # Reaching the oldest record: keep scrolling to the end until nothing more loads.
-    start = time.perf_counter()
-    deadline = start + float(args.walk_cap)
-    while page.model.canFetchMore() and time.perf_counter() < deadline:
-        page.table.scrollToBottom()
-        qt.processEvents()
-    page.grab()
-    result["walk_s"] = time.perf_counter() - start
-    result["walk_rows"] = page.model.rowCount()
-    result["walk_complete"] = not page.model.canFetchMore()
+    result["scroll_page_reads"] = page.model.page_reads - reads
+    # "The end" is the oldest record: the last row on screen must be it.
+    oldest = full.store.list_transactions(TxFilter(), limit=1, oldest_first=True)[0]
+    last = last_visible(page)
+    shown = page.model.record(last)
+    result["row_count"] = page.model.rowCount()
+    result["last_row"] = last
+    result["last_is_oldest"] = last == rows - 1 and shown is not None and shown.uuid == oldest.uuid
+    if not result["last_is_oldest"]:
+        raise RuntimeError(f"after scrolling to the end the last row shown is {last} of {rows}")
+    # Jumps (a drag of the scroll bar) to random rows; baseline: jumps inside the first page,
+    # which the model already holds (the view's own work, no database read).
+    rng = random.Random(62)
+    inside = [jump(page, rng.randrange(max(1, min(rows, PAGE_SIZE) - 40))) for _ in range(20)]
+    anywhere = [jump(page, rng.randrange(rows)) for _ in range(20)]
+    result["jump_cached_s"] = statistics.median(inside)
+    result["jump_s"] = statistics.median(anywhere)
+    result["jump_max_s"] = max(anywhere)
+    result["pages_held"] = page.model.cached_pages
     close(page)
-    # Baseline of the walk: the same pages fetched by a model that no view shows (paging alone).
-    model = TransactionsModel(full.store)
-    start = time.perf_counter()
-    deadline = start + float(args.walk_cap)
-    while model.canFetchMore() and time.perf_counter() < deadline:
-        model.fetchMore()
-    result["pages_s"] = time.perf_counter() - start
+
+    # One page read from the store with nothing held (no key to start from): at the end of the
+    # list and in its middle, the farthest a page can be from either end.
+    def page_read(row: int) -> float:
+        times = []
+        for _ in range(5):
+            model = TransactionsModel(full.store)
+            model.reload()
+            start = time.perf_counter()
+            model.record(row)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    result["read_last_ms"] = page_read(rows - 1) * 1000
+    result["read_middle_ms"] = page_read(rows // 2) * 1000
+    start = time.perf_counter()  # for comparison: the deepest page by OFFSET from the newest
+    full.store.list_transactions(TxFilter(), offset=max(0, rows - PAGE_SIZE), limit=PAGE_SIZE)
+    result["read_offset_ms"] = (time.perf_counter() - start) * 1000
     runner.shutdown()
     empty.close()
     full.close()
@@ -903,23 +934,11 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
 
 def bench_gui(sizes: Sizes, work: Path) -> list[Figure]:
     result = run_child(
-        [
-            "--child",
-            "gui",
-            "--dir",
-            str(work / "gui"),
-            "--rows",
-            str(sizes.gui_rows),
-            "--walk-cap",
-            str(sizes.gui_walk_cap_s),
-        ]
+        ["--child", "gui", "--dir", str(work / "gui"), "--rows", str(sizes.gui_rows)]
     )
     rows = int(result["rows"])
-    walk_note = (
-        f"scrolled to the end until all {rows:,} records were loaded"
-        if result["walk_complete"]
-        else f"stopped after {sizes.gui_walk_cap_s:g} s with {result['walk_rows']:,} of {rows:,}"
-    )
+    if not result["last_is_oldest"] or result["row_count"] != rows:
+        raise RuntimeError(f"the view did not reach the oldest of {rows:,} records")
     return [
         Figure.make(
             "gui_first_paint_s",
@@ -937,16 +956,21 @@ def bench_gui(sizes: Sizes, work: Path) -> list[Figure]:
             "s",
             baseline=result["empty_scroll_s"],
             goal=("measured", "<", 1.0),
-            note=f"scrollToBottom + processEvents + grab(); {result['rows_after_scroll']:,} rows "
-            "loaded after it (the model fetches pages as the view scrolls)",
+            note=f"scrollToBottom + processEvents + grab(); the last row shown is row "
+            f"{result['last_row'] + 1:,} of {result['row_count']:,}, the oldest record (checked); "
+            f"{result['scroll_page_reads']} page(s) read for it",
         ),
         Figure.make(
-            "gui_walk_to_oldest_s",
-            f"transactions view: scroll until the oldest of {rows:,} shows",
-            result["walk_s"],
+            "gui_jump_s",
+            f"transactions view: jump to a random row of {rows:,} (median of 20)",
+            result["jump_s"],
             "s",
-            baseline=result["pages_s"],
-            note=walk_note + "; baseline: the model fetching the same pages with no view",
+            baseline=result["jump_cached_s"],
+            note=f"scrollTo(row, PositionAtTop) + processEvents + grab(); slowest "
+            f"{result['jump_max_s'] * 1000:.1f} ms; {result['pages_held']} pages held after; "
+            f"one page read with nothing held: last {result['read_last_ms']:.1f} ms, middle "
+            f"{result['read_middle_ms']:.1f} ms (LIMIT/OFFSET from the newest to the last page: "
+            f"{result['read_offset_ms']:.1f} ms); baseline: jumps inside the first page (held)",
         ),
     ]
 
@@ -1020,7 +1044,6 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--idle", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rows", help=argparse.SUPPRESS)
-    parser.add_argument("--walk-cap", default="60", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from edge_app.domain.transactions import CardData, TxKind, TxState, UploadItem, check_transition
+from storage.db import Connection
 from storage.repository import TX_COLUMNS, Store, TxRecord
 
 
@@ -121,28 +122,27 @@ def last_id(store: Store, uuid: str) -> int:
 
 
 def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
-    """Write a batch's results in one transaction; final states erase the card data."""
+    """Write a batch's results in one transaction; final states erase the card data.
+
+    Set-based: one read of the current states, then one executemany per kind of write, so a
+    batch of 1000 costs a handful of statements rather than four per record.
+    """
     if not outcomes:
         return
     with store.transaction() as conn:
         now = store.now()
+        current = _states(conn, [o.uuid for o in outcomes])
+        kept: list[tuple[object, ...]] = []
+        erased: list[tuple[object, ...]] = []
+        audits: list[tuple[object, ...]] = []
+        origins: list[tuple[str, str]] = []
         for outcome in outcomes:
-            row = conn.execute(
-                "SELECT state FROM transactions WHERE uuid = ?", (outcome.uuid,)
-            ).fetchone()
-            if row is None:
-                continue
-            old = TxState(row[0])
-            if old is outcome.state and old is not TxState.PENDING:
+            old = current.get(outcome.uuid)
+            if old is None or (old is outcome.state and old is not TxState.PENDING):
                 continue
             check_transition(old, outcome.state)
             final = outcome.state in (TxState.UPLOADED, TxState.FAILED, TxState.CANCELLED)
-            conn.execute(
-                "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
-                "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
-                "updated_ts = ?"
-                + (", card_data = NULL" if final else "")
-                + " WHERE uuid = ?",
+            (erased if final else kept).append(
                 (
                     outcome.state.value,
                     outcome.brn,
@@ -153,21 +153,54 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
                     outcome.retry_at or 0,
                     now,
                     outcome.uuid,
-                ),
+                )
             )
+            current[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
             if old is not outcome.state:
-                store.audit(
-                    conn, "state", tx_uuid=outcome.uuid, from_state=old.value,
-                    to_state=outcome.state.value,
-                    detail=outcome.detail or _detail(outcome),
+                audits.append(
+                    (
+                        now,
+                        outcome.uuid,
+                        old.value,
+                        outcome.state.value,
+                        outcome.detail or _detail(outcome),
+                    )
                 )
             if outcome.state is TxState.UPLOADED and outcome.brn:
-                # Voids and refunds of this sale can go now: they carry its BRN.
-                conn.execute(
-                    "UPDATE transactions SET origin_brn = ? WHERE origin_uuid = ? "
-                    "AND origin_brn IS NULL",
-                    (outcome.brn, outcome.uuid),
-                )
+                origins.append((outcome.brn, outcome.uuid))  # its voids and refunds can go now
+        update = (
+            "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
+            "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
+            "updated_ts = ?{erase} WHERE uuid = ?"
+        )
+        if kept:
+            conn.executemany(update.format(erase=""), kept)
+        if erased:
+            conn.executemany(update.format(erase=", card_data = NULL"), erased)
+        if audits:
+            conn.executemany(
+                "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
+                "VALUES (?, ?, 'state', ?, ?, ?)",
+                audits,
+            )
+        if origins:
+            conn.executemany(
+                "UPDATE transactions SET origin_brn = ? WHERE origin_uuid = ? "
+                "AND origin_brn IS NULL",
+                origins,
+            )
+
+
+def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:
+    found: dict[str, TxState] = {}
+    for start in range(0, len(uuids), 500):
+        chunk = uuids[start : start + 500]
+        rows = conn.execute(
+            f"SELECT uuid, state FROM transactions WHERE uuid IN ({','.join('?' * len(chunk))})",
+            list(chunk),
+        ).fetchall()
+        found.update({str(u): TxState(st) for u, st in rows})
+    return found
 
 
 def _detail(outcome: Outcome) -> str | None:

@@ -274,7 +274,9 @@ class SyncEngine:
                     after_id = outbox.last_id(self.store, items[-1].uuid)
                     self._report(step, 0, f"{len(items)} {kind.value}(s) in this batch")
                     in_flight.append(pool.submit(self._send_batch, kind, items, step))
-                    if len(in_flight) >= self.options.concurrency:
+                    # One batch more than the workers: the next is claimed (database work)
+                    # while the others are on the wire, so it is ready the moment one returns.
+                    if len(in_flight) > self.options.concurrency:
                         in_flight.pop(0).result()
                 for future in in_flight:
                     future.result()
@@ -288,6 +290,8 @@ class SyncEngine:
                 outbox.recover_interrupted(self.store)
 
     def _send_batch(self, kind: TxKind, items: list[UploadItem], step: str) -> None:
+        if self.cancel.cancelled or self._halt.is_set():
+            return  # claimed ahead but not sent: `recover_interrupted` puts it back in the queue
         attempt = 0
         while True:
             try:

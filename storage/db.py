@@ -95,6 +95,47 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX transactions_captured ON transactions(captured_ts);
     """,
+    # 4: unsent sales per currency, kept by triggers, and an index for the oldest unsent record:
+    # a capture's offline-limit check then costs the same with 10 or 10,000 records waiting.
+    """
+    CREATE TABLE unsent_sales (
+        currency TEXT PRIMARY KEY,
+        exposure_minor INTEGER NOT NULL,
+        records INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO unsent_sales
+        SELECT currency, sum(exposure_minor), count(*) FROM transactions
+        WHERE kind = 'sale' AND state IN ('queued', 'uploading', 'pending') GROUP BY currency;
+    CREATE TRIGGER unsent_sales_insert AFTER INSERT ON transactions
+    WHEN NEW.kind = 'sale' AND NEW.state IN ('queued', 'uploading', 'pending')
+    BEGIN
+        INSERT INTO unsent_sales VALUES (NEW.currency, NEW.exposure_minor, 1)
+        ON CONFLICT (currency) DO UPDATE SET
+            exposure_minor = exposure_minor + excluded.exposure_minor, records = records + 1;
+    END;
+    CREATE TRIGGER unsent_sales_sent AFTER UPDATE OF state ON transactions
+    WHEN NEW.kind = 'sale' AND OLD.state IN ('queued', 'uploading', 'pending')
+        AND NEW.state NOT IN ('queued', 'uploading', 'pending')
+    BEGIN
+        UPDATE unsent_sales SET exposure_minor = exposure_minor - OLD.exposure_minor,
+            records = records - 1 WHERE currency = OLD.currency;
+    END;
+    CREATE TRIGGER unsent_sales_requeued AFTER UPDATE OF state ON transactions
+    WHEN NEW.kind = 'sale' AND OLD.state NOT IN ('queued', 'uploading', 'pending')
+        AND NEW.state IN ('queued', 'uploading', 'pending')
+    BEGIN
+        INSERT INTO unsent_sales VALUES (NEW.currency, NEW.exposure_minor, 1)
+        ON CONFLICT (currency) DO UPDATE SET
+            exposure_minor = exposure_minor + excluded.exposure_minor, records = records + 1;
+    END;
+    CREATE TRIGGER unsent_sales_deleted AFTER DELETE ON transactions
+    WHEN OLD.kind = 'sale' AND OLD.state IN ('queued', 'uploading', 'pending')
+    BEGIN
+        UPDATE unsent_sales SET exposure_minor = exposure_minor - OLD.exposure_minor,
+            records = records - 1 WHERE currency = OLD.currency;
+    END;
+    CREATE INDEX transactions_unsent_age ON transactions(state, captured_ts);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -132,6 +173,19 @@ def _looks_plaintext(path: Path) -> bool:
         return handle.read(16) == SQLITE_HEADER
 
 
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements; a trigger's BEGIN ... END holds its own semicolons."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlcipher.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
 def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
     """Apply forward migrations up to `target`, each in its own transaction."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -143,9 +197,8 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
     while version < target:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[version].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
             version += 1
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")

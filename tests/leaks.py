@@ -41,7 +41,8 @@ def text_leaks(
     found = [f"card {n[:6]}…" for n in card_needles(cards) if n in text]
     unpidded = _PID.sub(r"\1<pid>", text)
     for cvv in cvvs:
-        if re.search(rf"(?<![\d.]){re.escape(cvv)}(?!\d)", unpidded):
+        # Not inside a longer number, a decimal or a hex id (a uuid can hold "…-9183-…"-like runs).
+        if re.search(rf"(?<![\w.-]){re.escape(cvv)}(?![\w-])", unpidded):
             found.append("cvv")
     return found
 

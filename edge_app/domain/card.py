@@ -209,29 +209,29 @@ class CardData:
             raise ValidationError("Stored card data is damaged (not JSON).") from None
         if not isinstance(data, dict):
             raise ValidationError("Stored card data is damaged (not an object).")
-
-        def required(name: str) -> str:
+        for name in _REQUIRED_FIELDS:
             value = data.get(name)
             if not isinstance(value, str) or not value:
                 raise ValidationError(f"Stored card data is damaged ({name} is missing).")
-            return value
-
-        def optional(name: str) -> str | None:
+        for name in _OPTIONAL_FIELDS:
             value = data.get(name)
             if value is not None and not isinstance(value, str):
                 raise ValidationError(f"Stored card data is damaged ({name} is not text).")
-            return value
-
+        # Called once per record for every upload batch: one constructor call, no helpers.
         return cls(
-            reader_mode=required("reader_mode"),
-            card_number=required("card_number"),
-            expiry=required("expiry"),
-            cvv=optional("cvv"),
-            track2=optional("track2"),
-            card_sn=optional("card_sn"),
-            icc_request=optional("icc_request"),
-            holder_name=optional("holder_name"),
+            reader_mode=data["reader_mode"],
+            card_number=data["card_number"],
+            expiry=data["expiry"],
+            cvv=data.get("cvv"),
+            track2=data.get("track2"),
+            card_sn=data.get("card_sn"),
+            icc_request=data.get("icc_request"),
+            holder_name=data.get("holder_name"),
         )
+
+
+_REQUIRED_FIELDS = ("reader_mode", "card_number", "expiry")
+_OPTIONAL_FIELDS = ("cvv", "track2", "card_sn", "icc_request", "holder_name")
 
 
 def _given(value: str | None) -> str | None:

@@ -43,7 +43,7 @@ import tempfile
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -395,6 +395,36 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
         )
         conn.execute("COMMIT")
 
+    from storage.db import open_database
+
+    # The app's own schema (indexes, triggers) and pragmas, the sale row plus its audit row, no
+    # app code: what durability + encryption + the audit trail cost before any Python runs.
+    schema = open_database(work / "capture-schema.db", bytes.fromhex(TEST_KEY), create=True)
+
+    def insert_with_audit(conn: Any) -> None:
+        now = time.time()
+        ident = str(uuidlib.uuid4())
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "INSERT INTO transactions (uuid, kind, state, amount, currency, exposure_minor, "
+            "masked_card, card_data, captured_at, captured_ts, updated_ts) "
+            "VALUES (?, 'sale', 'queued', '1.00', 'HKD', 100, ?, ?, ?, ?, ?)",
+            (
+                ident,
+                "411111******1111",
+                card_json,
+                datetime.now().astimezone().isoformat(),
+                now,
+                now,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
+            "VALUES (?, ?, 'captured', NULL, 'queued', 'sale 411111******1111')",
+            (now, ident),
+        )
+        conn.execute("COMMIT")
+
     def app_capture() -> None:
         app.capture_sale(amount="1.00", currency="HKD", card_number=card, expiry="3012", cvv="737")
 
@@ -402,6 +432,7 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
         "app": app_capture,
         "plain": lambda: insert(plain),
         "cipher": lambda: insert(cipher),
+        "schema": lambda: insert_with_audit(schema),
     }
     for _ in range(10):  # warm up (page cache, statement caches)
         for step in steps.values():
@@ -426,6 +457,7 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
     app.close()
     plain.close()
     cipher.close()
+    schema.close()
     note = (
         f"{sizes.captures} captures into an empty queue, interleaved with the baseline's "
         "stdlib sqlite3 INSERT + COMMIT (WAL, synchronous=FULL)"
@@ -451,6 +483,16 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
             "ms",
             baseline=percentile(times["plain"], 0.5) * 1000,
             note="the baseline's statement on an encrypted database: the share of encryption",
+        )
+    )
+    figures.append(
+        Figure.make(
+            "capture_schema_p50_ms",
+            "  (app schema + audit row in SQLCipher, p50)",
+            percentile(times["schema"], 0.5) * 1000,
+            "ms",
+            baseline=percentile(times["plain"], 0.5) * 1000,
+            note="the app's tables, indexes and pragmas, sale + audit row, no app code: the floor",
         )
     )
     figures.append(
@@ -1017,6 +1059,37 @@ def machine_info(work: Path) -> dict[str, Any]:
     return info
 
 
+def bench_tuning(sizes: Sizes, work: Path) -> list[Figure]:
+    """How batch size and concurrency change sync time: the measurement behind the defaults.
+
+    Every run syncs the same sales against a fresh sandbox (20 ms latency, its own process);
+    the baseline is the default setting (batches of 500, concurrency 2) measured in this run.
+    """
+    data = work / "tuning.jsonl"
+    write_sales_jsonl(data, sizes.sync_sales, seed=41, with_ids=True)
+    batches = (100, 250, 500, 1000) if sizes is FULL else (50, 100)
+    workers = (1, 2, 4) if sizes is FULL else (1, 2)
+    default = (500, 2) if sizes is FULL else (100, 2)
+    seconds: dict[tuple[int, int], float] = {}
+    for batch in batches:
+        for concurrency in workers:
+            tuned = replace(sizes, sync_batch=batch)
+            home = work / f"tuning-{batch}-{concurrency}"
+            seconds[(batch, concurrency)] = _app_sync(home, data, tuned, concurrency)[0]
+    base = seconds[default]
+    return [
+        Figure.make(
+            f"tuning_b{batch}_c{concurrency}_s",
+            f"sync {sizes.sync_sales:,}: batch {batch}, concurrency {concurrency}",
+            value,
+            "s",
+            baseline=base,
+            note=f"baseline: batch {default[0]}, concurrency {default[1]} (the defaults)",
+        )
+        for (batch, concurrency), value in seconds.items()
+    ]
+
+
 BENCHES: dict[str, Callable[[Sizes, Path], list[Figure]]] = {
     "capture": bench_capture,
     "import": bench_import,
@@ -1024,6 +1097,7 @@ BENCHES: dict[str, Callable[[Sizes, Path], list[Figure]]] = {
     "blocklist": bench_blocklist,
     "startup": bench_startup,
     "gui": bench_gui,
+    "tuning": bench_tuning,  # only with --only tuning: the sweep behind the sync defaults
 }
 
 
@@ -1032,7 +1106,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small sizes (CI)")
     parser.add_argument("--json", metavar="PATH", help="results file (default perf-results/...)")
     parser.add_argument(
-        "--only", metavar="GROUPS", help=f"comma-separated subset of: {', '.join(GROUPS)}"
+        "--only",
+        metavar="GROUPS",
+        help=f"comma-separated subset of: {', '.join(GROUPS)}; also 'tuning' (the sweep of "
+        "batch size and concurrency behind the sync defaults)",
     )
     parser.add_argument("--tmp-dir", metavar="DIR", help="where the scratch homes go")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
@@ -1054,7 +1131,7 @@ def main(argv: Sequence[str]) -> int:
         print(json.dumps(child(args)), flush=True)
         return 0
     groups = [g.strip() for g in args.only.split(",")] if args.only else list(GROUPS)
-    unknown = sorted(set(groups) - set(GROUPS))
+    unknown = sorted(set(groups) - set(BENCHES))
     if unknown:
         print(f"bench: unknown group(s) {', '.join(unknown)}", file=sys.stderr)
         return 2

@@ -21,6 +21,7 @@ EXPECTED = {
     "capture_p50_ms",
     "capture_p99_ms",
     "capture_sqlcipher_p50_ms",
+    "capture_schema_p50_ms",
     "capture_backlog_p50_ms",
     "import_rows_per_s",
     "sync_c2_s",

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from edge_app.domain.transactions import CardData, TxKind, TxState, UploadItem, check_transition
 from storage.db import Connection
-from storage.repository import TX_COLUMNS, Store, TxRecord
+from storage.repository import Store
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,21 @@ def count_ready(store: Store, kind: TxKind, now: float) -> int:
     return int(rows[0][0])
 
 
-def _item(record: TxRecord, card: CardData | None, origin_brn: str | None) -> UploadItem:
+# What an upload needs of a record, in the order `_item` reads it.
+_UPLOAD_COLUMNS = "uuid, amount, currency, tips, auth_code, origin_brn, captured_at"
+
+
+def _item(row: Sequence[Any], kind: TxKind, card: CardData | None) -> UploadItem:
+    uuid, amount, currency, tips, auth_code, origin_brn, captured_at = row[:7]
     return UploadItem(
-        uuid=record.uuid,
-        kind=record.kind,
-        captured_at=datetime.fromisoformat(record.captured_at),
-        amount=record.amount,
-        currency=record.currency,
-        tips=record.tips,
+        uuid=uuid,
+        kind=kind,
+        captured_at=datetime.fromisoformat(captured_at),
+        amount=Decimal(amount) if amount is not None else None,
+        currency=currency,
+        tips=Decimal(tips) if tips is not None else None,
         card=card,
-        auth_code=record.auth_code,
+        auth_code=auth_code,
         origin_brn=origin_brn,
     )
 
@@ -86,27 +93,27 @@ def claim_batch(
     with store.transaction() as conn:
         if kind is TxKind.SALE:
             rows = conn.execute(
-                f"SELECT {TX_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
+                f"SELECT id, {_UPLOAD_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
                 f"AND kind = 'sale' AND {READY} AND id > ? ORDER BY id LIMIT ?",
                 (now, now, after_id, limit),
             ).fetchall()
         else:
             rows = conn.execute(
-                f"SELECT {TX_COLUMNS}, NULL FROM transactions WHERE state = 'queued' "
+                f"SELECT id, {_UPLOAD_COLUMNS}, NULL FROM transactions WHERE state = 'queued' "
                 f"AND kind = ? AND origin_brn IS NOT NULL AND {READY} AND id > ? "
                 "ORDER BY id LIMIT ?",
                 (kind.value, now, now, after_id, limit),
             ).fetchall()
         items: list[UploadItem] = []
+        ids: list[tuple[float, int]] = []
         for row in rows:
-            record = TxRecord.from_row(row[:-1])
             card = CardData.from_json(row[-1]) if row[-1] else None
             if kind is TxKind.SALE and card is None:
                 continue  # cannot happen for a queued sale; never send a sale without its card
-            items.append(_item(record, card, record.origin_brn))
+            items.append(_item(row[1:], kind, card))
+            ids.append((store.now(), row[0]))
         conn.executemany(
-            "UPDATE transactions SET state = 'uploading', updated_ts = ? WHERE uuid = ?",
-            [(store.now(), item.uuid) for item in items],
+            "UPDATE transactions SET state = 'uploading', updated_ts = ? WHERE id = ?", ids
         )
         conn.executemany(
             "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
@@ -132,12 +139,14 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
     with store.transaction() as conn:
         now = store.now()
         current = _states(conn, [o.uuid for o in outcomes])
+        row_ids = {uuid: row_id for uuid, (row_id, _) in current.items()}
+        states = {uuid: state for uuid, (_, state) in current.items()}
         kept: list[tuple[object, ...]] = []
         erased: list[tuple[object, ...]] = []
         audits: list[tuple[object, ...]] = []
         origins: list[tuple[str, str]] = []
         for outcome in outcomes:
-            old = current.get(outcome.uuid)
+            old = states.get(outcome.uuid)
             if old is None or (old is outcome.state and old is not TxState.PENDING):
                 continue
             check_transition(old, outcome.state)
@@ -152,10 +161,10 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
                     1 if outcome.count_attempt else 0,
                     outcome.retry_at or 0,
                     now,
-                    outcome.uuid,
+                    row_ids[outcome.uuid],
                 )
             )
-            current[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
+            states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
             if old is not outcome.state:
                 audits.append(
                     (
@@ -171,7 +180,7 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
-            "updated_ts = ?{erase} WHERE uuid = ?"
+            "updated_ts = ?{erase} WHERE id = ?"
         )
         if kept:
             conn.executemany(update.format(erase=""), kept)
@@ -191,15 +200,17 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
             )
 
 
-def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:
-    found: dict[str, TxState] = {}
+def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, tuple[int, TxState]]:
+    """uuid -> (row id, state) of the records that exist."""
+    found: dict[str, tuple[int, TxState]] = {}
     for start in range(0, len(uuids), 500):
         chunk = uuids[start : start + 500]
         rows = conn.execute(
-            f"SELECT uuid, state FROM transactions WHERE uuid IN ({','.join('?' * len(chunk))})",
+            f"SELECT uuid, id, state FROM transactions "
+            f"WHERE uuid IN ({','.join('?' * len(chunk))})",
             list(chunk),
         ).fetchall()
-        found.update({str(u): TxState(st) for u, st in rows})
+        found.update({str(u): (int(i), TxState(st)) for u, i, st in rows})
     return found
 
 

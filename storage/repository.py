@@ -439,18 +439,18 @@ class Store:
     def unsent_totals(self) -> dict[str, Decimal]:
         """Amount (with tips) of sales not yet accepted by the gateway, per currency.
 
-        Read from `unsent_sales`, which triggers keep in step with every insert and state change.
+        Read from the covering `transactions_state` index alone (no row reads).
         """
-        rows = self.query("SELECT currency, exposure_minor FROM unsent_sales WHERE records > 0")
+        rows = self.query(
+            "SELECT currency, sum(exposure_minor) FROM transactions "
+            "WHERE state IN ('queued', 'uploading', 'pending') AND kind = 'sale' GROUP BY currency"
+        )
         return {str(cur): from_minor(int(total), str(cur)) for cur, total in rows}
 
     def oldest_unsent_ts(self) -> float | None:
-        # One index seek per state (min() over `transactions_unsent_age`), not a scan.
         rows = self.query(
-            "SELECT min(ts) FROM ("
-            "SELECT min(captured_ts) AS ts FROM transactions WHERE state = 'queued' UNION ALL "
-            "SELECT min(captured_ts) FROM transactions WHERE state = 'uploading' UNION ALL "
-            "SELECT min(captured_ts) FROM transactions WHERE state = 'pending')"
+            "SELECT min(captured_ts) FROM transactions "
+            "WHERE state IN ('queued', 'uploading', 'pending')"
         )
         return float(rows[0][0]) if rows and rows[0][0] is not None else None
 

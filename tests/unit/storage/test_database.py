@@ -119,3 +119,22 @@ def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: i
 
 def test_every_migration_is_applied_in_order() -> None:
     assert SCHEMA_VERSION == len(MIGRATIONS) >= 2
+
+
+def test_offline_limit_reads_come_from_the_state_index_alone(tmp_path: Path) -> None:
+    """A capture sums and dates the unsent records without reading a single table row."""
+    from storage.repository import Store
+
+    conn = open_database(tmp_path / "queue.db", KEY, create=True)
+    store = Store(conn)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store.unsent_totals()
+    store.oldest_unsent_ts()
+    conn.set_trace_callback(None)
+    reads = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2
+    for sql in reads:
+        plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "COVERING INDEX transactions_state" in plan, plan
+    store.close()

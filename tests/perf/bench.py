@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Edge Uploader benchmarks: one command that prints a table and writes a JSON file.
 
-    python3 tests/perf/bench.py                  # full size (about 1.5 min on 2 cores)
+    python3 tests/perf/bench.py                  # full size (about 40 s on 2 cores)
+    python3 tests/perf/bench.py --only tuning    # the sync batch-size / concurrency sweep
     python3 tests/perf/bench.py --quick          # CI size (about 5 s)
     python3 tests/perf/bench.py --only capture,startup --json out.json
 

@@ -320,7 +320,7 @@ class TransactionsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((118, 52, 112, 92, 128, 100)):
+        for column, width in enumerate((124, 46, 108, 86, 124, 110)):
             self.table.setColumnWidth(column, width)
         left_layout.addWidget(self.table)
         self.count_label = QLabel()
@@ -383,7 +383,7 @@ class TransactionsPage(QWidget):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([560, 420])
+        splitter.setSizes([640, 400])
         outer.addWidget(splitter, 1)
 
         self._search_timer = QTimer(self)

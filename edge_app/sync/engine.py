@@ -193,6 +193,8 @@ class SyncEngine:
         self._total = 0
         self._lock = threading.Lock()
         self._halt = threading.Event()  # a worker hit a run-stopping error: others stop too
+        self._writer: ThreadPoolExecutor | None = None  # records answers while requests fly
+        self._writes: list[Future[None]] = []
 
     # -- public -------------------------------------------------------------------------------
 
@@ -260,10 +262,18 @@ class SyncEngine:
     # -- transactions -------------------------------------------------------------------------
 
     def _upload_kind(self, kind: TxKind, step: str) -> None:
-        """Claim and send batches of `kind`, up to `concurrency` requests in flight."""
+        """Claim and send batches of `kind`, up to `concurrency` requests in flight.
+
+        Three things overlap: this thread claims the next batch, the workers have requests on
+        the wire, and one writer thread records the answers that came back (in arrival order).
+        """
         after_id = 0
         in_flight: list[Future[None]] = []
-        with ThreadPoolExecutor(max_workers=self.options.concurrency) as pool:
+        with (
+            ThreadPoolExecutor(max_workers=self.options.concurrency) as pool,
+            ThreadPoolExecutor(max_workers=1) as writer,
+        ):
+            self._writer = writer
             try:
                 while not (self.cancel.cancelled or self._halt.is_set()):
                     items = outbox.claim_batch(
@@ -280,14 +290,41 @@ class SyncEngine:
                         in_flight.pop(0).result()
                 for future in in_flight:
                     future.result()
+                self._drain_writes()
             except BaseException:
                 self._halt.set()  # stop the other workers between their attempts
                 for future in in_flight:
                     future.exception()
+                self._drain_writes(raise_errors=False)  # answers received are still recorded
                 raise
             finally:
+                self._writer = None
                 # Anything claimed but not sent (cancel) goes back to queued, same uuid.
                 outbox.recover_interrupted(self.store)
+
+    def _write_later(
+        self, items: Sequence[UploadItem], results: Sequence[UploadResult], step: str
+    ) -> None:
+        """Record a batch's answers on the writer thread, so the worker can send the next one."""
+        if self._writer is None:
+            self._apply_results(items, results, step)
+            return
+        with self._lock:
+            backlog = [w for w in self._writes if not w.done()]
+        if len(backlog) > self.options.concurrency:
+            backlog[0].result()  # the writer is behind: do not pile up answers in memory
+        future = self._writer.submit(self._apply_results, items, results, step)
+        with self._lock:
+            self._writes.append(future)
+
+    def _drain_writes(self, *, raise_errors: bool = True) -> None:
+        with self._lock:
+            writes, self._writes = self._writes, []
+        for future in writes:
+            if raise_errors:
+                future.result()
+            else:
+                future.exception()
 
     def _send_batch(self, kind: TxKind, items: list[UploadItem], step: str) -> None:
         if self.cancel.cancelled or self._halt.is_set():
@@ -317,7 +354,7 @@ class SyncEngine:
                 log.info("batch of %d %s(s) failed transiently: %s", len(items), kind.value, exc)
                 self._sleep(self._delay(exc, attempt - 1))
                 continue
-            self._apply_results(items, results, step)
+            self._write_later(items, results, step)
             return
 
     def _bisect(

@@ -374,10 +374,11 @@ class SyncEngine:
                     )
                 ],
             )
-            self._summary.failed += 1
-            self._summary.needs_attention.append(
-                f"The gateway refused {kind.value} {item.uuid}: {error}"
-            )
+            with self._lock:  # workers bisect while the writer counts: one at a time
+                self._summary.failed += 1
+                self._summary.needs_attention.append(
+                    f"The gateway refused {kind.value} {item.uuid}: {error}"
+                )
             self._report(step, 1)
             return
         middle = len(items) // 2
@@ -397,9 +398,11 @@ class SyncEngine:
         self, items: Sequence[UploadItem], results: Sequence[UploadResult], step: str
     ) -> None:
         attempts = outbox.attempts_of(self.store, [i.uuid for i in items])
-        outcomes: list[Outcome] = []
-        for item, result in zip(items, results, strict=True):
-            outcomes.append(self._outcome(item, result, attempts.get(item.uuid, 0)))
+        with self._lock:  # `_outcome` counts into the summary, which bisecting workers share
+            outcomes = [
+                self._outcome(item, result, attempts.get(item.uuid, 0))
+                for item, result in zip(items, results, strict=True)
+            ]
         outbox.apply_outcomes(self.store, outcomes)
         self._report(step, len(items))
 

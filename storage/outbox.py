@@ -138,9 +138,7 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
         return
     with store.transaction() as conn:
         now = store.now()
-        current = _states(conn, [o.uuid for o in outcomes])
-        row_ids = {uuid: row_id for uuid, (row_id, _) in current.items()}
-        states = {uuid: state for uuid, (_, state) in current.items()}
+        states = _states(conn, [o.uuid for o in outcomes])
         kept: list[tuple[object, ...]] = []
         erased: list[tuple[object, ...]] = []
         audits: list[tuple[object, ...]] = []
@@ -161,7 +159,7 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
                     1 if outcome.count_attempt else 0,
                     outcome.retry_at or 0,
                     now,
-                    row_ids[outcome.uuid],
+                    outcome.uuid,
                 )
             )
             states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
@@ -180,7 +178,7 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
-            "updated_ts = ?{erase} WHERE id = ?"
+            "updated_ts = ?{erase} WHERE uuid = ?"
         )
         if kept:
             conn.executemany(update.format(erase=""), kept)
@@ -200,17 +198,16 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
             )
 
 
-def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, tuple[int, TxState]]:
-    """uuid -> (row id, state) of the records that exist."""
-    found: dict[str, tuple[int, TxState]] = {}
+def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:
+    """uuid -> state of the records that exist."""
+    found: dict[str, TxState] = {}
     for start in range(0, len(uuids), 500):
         chunk = uuids[start : start + 500]
         rows = conn.execute(
-            f"SELECT uuid, id, state FROM transactions "
-            f"WHERE uuid IN ({','.join('?' * len(chunk))})",
+            f"SELECT uuid, state FROM transactions WHERE uuid IN ({','.join('?' * len(chunk))})",
             list(chunk),
         ).fetchall()
-        found.update({str(u): (int(i), TxState(st)) for u, i, st in rows})
+        found.update({str(u): TxState(st) for u, st in rows})
     return found
 
 

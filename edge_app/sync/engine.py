@@ -306,9 +306,7 @@ class SyncEngine:
         self, items: Sequence[UploadItem], results: Sequence[UploadResult], step: str
     ) -> None:
         """Record a batch's answers on the writer thread, so the worker can send the next one."""
-        if self._writer is None:
-            self._apply_results(items, results, step)
-            return
+        assert self._writer is not None, "only called while `_upload_kind` runs"
         with self._lock:
             backlog = [w for w in self._writes if not w.done()]
         if len(backlog) > self.options.concurrency:

@@ -590,13 +590,18 @@ def _resolve_home(args: argparse.Namespace) -> Path:
 
 
 def run(args: argparse.Namespace, *, now: datetime | None = None) -> int:
-    """`edge-app schedule install|remove|show`; errors are one line on stderr."""
+    """`edge-app schedule install|remove|show`; errors are one line on stderr.
+
+    The user's input (`--at`, `--window-minutes`) is checked before the scheduler is looked up,
+    so a bad time is exit 2 on every machine, with or without cron or systemd.
+    """
     try:
+        home = _resolve_home(args)
+        plan = _install_plan(args, home) if args.schedule_action == "install" else None
         system = choose_system(args.system, sys.platform, systemd_user_works)
         backend = backend_for(system)
-        home = _resolve_home(args)
-        if args.schedule_action == "install":
-            return _install(args, backend, home, now)
+        if plan is not None:
+            return _install(plan, backend, home, now)
         if args.schedule_action == "remove":
             if backend.remove():
                 print(f"Removed the shop-close sync ({backend.name}).")
@@ -609,19 +614,30 @@ def run(args: argparse.Namespace, *, now: datetime | None = None) -> int:
         return exc.code
 
 
-def _install(args: argparse.Namespace, backend: Backend, home: Path, now: datetime | None) -> int:
+@dataclass(frozen=True)
+class _InstallPlan:
+    at: str
+    jitter: int  # seconds after `at`, before cron's rounding to whole minutes
+    key_backend: str | None
+
+
+def _install_plan(args: argparse.Namespace, home: Path) -> _InstallPlan:
+    """The checked shop-close time and this PC's delay (ScheduleError for bad input)."""
     device_id, shop_close, window, key_backend = _installation_settings(home)
     at = args.at or shop_close or DEFAULT_AT
     parse_at(at)
     window_minutes = check_window(
         args.window_minutes if args.window_minutes is not None else window or DEFAULT_WINDOW_MINUTES
     )
-    jitter = jitter_seconds(device_id, window_minutes)
-    if backend.name == "cron":
-        jitter = cron_jitter(jitter)
+    return _InstallPlan(at, jitter_seconds(device_id, window_minutes), key_backend)
+
+
+def _install(plan: _InstallPlan, backend: Backend, home: Path, now: datetime | None) -> int:
+    at = plan.at
+    jitter = cron_jitter(plan.jitter) if backend.name == "cron" else plan.jitter
     backend.install(default_exe(), home, at, jitter)
     hms = run_time(at, jitter)
-    warning = unattended_warning(backend.name, key_backend)
+    warning = unattended_warning(backend.name, plan.key_backend)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     when = next_run(hms, now or datetime.now())

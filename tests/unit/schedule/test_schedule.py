@@ -537,6 +537,31 @@ def test_bad_input_is_one_plain_line(
     assert not (fake_tools / "crontab").exists()  # nothing was registered
 
 
+@pytest.mark.parametrize("system", ["cron", "systemd", "auto"])
+def test_a_bad_time_is_refused_on_a_machine_without_any_scheduler(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    system: str,
+) -> None:
+    """A fresh machine may lack crontab and systemctl: bad input is still exit 2, not 1."""
+    empty_bin = tmp_path / "no-tools"
+    empty_bin.mkdir()
+    monkeypatch.setenv("PATH", str(empty_bin))
+    home = _installed_home(tmp_path)
+    argv = ["--home", str(home), "schedule", "install", "--system", system, "--at", "25:00"]
+    assert schedule.run(_schedule(argv), now=NOW) == 2
+    err = capsys.readouterr().err
+    assert "HH:MM" in err and err.count("\n") == 1
+    window = ["--home", str(home), "schedule", "install", "--system", system]
+    assert schedule.run(_schedule([*window, "--window-minutes", "-5"]), now=NOW) == 2
+    assert "between 0 and 240" in capsys.readouterr().err
+    # Good input on that machine: the missing tool is named in one line.
+    if system == "cron" or (system == "auto" and sys.platform != "win32"):
+        assert schedule.run(_schedule(window), now=NOW) == 1
+        assert "crontab" in capsys.readouterr().err
+
+
 def test_failing_system_tool_is_reported_in_one_line(
     tmp_path: Path, fake_tools: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

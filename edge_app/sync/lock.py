@@ -126,14 +126,51 @@ class SyncLock:
 
 
 def is_locked(home: Path) -> LockHolder | None:
-    """Who holds the lock right now, or None (a cheap probe for the window's status bar)."""
-    path = home / LOCK_FILE
-    if not path.exists():
+    """Who holds the lock right now, or None: a probe for the window's status bar.
+
+    It only reads the holder file and never takes the lock, so a run starting at the same
+    moment (the unattended one at shop close) is never refused because of it. A holder that
+    died without releasing (kill -9) leaves its details behind; its process is gone, so it does
+    not count. A reused process id can make the probe show a run that is not there, which only
+    affects what the window shows: a real sync takes the lock itself.
+    """
+    holder = read_holder(home)
+    if holder is None:
         return None
-    probe = SyncLock(home, "probe")
-    try:
-        probe.acquire()
-    except SyncLocked as locked:
-        return locked.holder or LockHolder(0, "unknown", time.time())
-    probe.release()
+    if holder.pid == os.getpid() or _process_alive(holder.pid):
+        return holder
     return None
+
+
+def _process_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if os.name == "nt":
+        return _windows_process_alive(pid)
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:
+        return False
+    return True
+
+
+def _windows_process_alive(pid: int) -> bool:
+    """OpenProcess + GetExitCodeProcess (os.kill on Windows would terminate the process)."""
+    import ctypes
+
+    query_limited_information, still_active = 0x1000, 259
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel32.OpenProcess(query_limited_information, False, pid)
+    if not handle:
+        return False
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return False
+        return code.value == still_active
+    finally:
+        kernel32.CloseHandle(handle)

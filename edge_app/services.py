@@ -227,7 +227,13 @@ class App:
         config = load_config(home)
         key_source = load_key(home, env=env, passphrase_provider=passphrase_provider)
         conn = open_database(home / DATABASE_FILE, key_source.key, key_known_good=True)
-        return cls(home, config, Store(conn), key_source)
+        store = Store(conn)
+        try:
+            store.fix_legacy_sn(config.device_id)
+        except BaseException:
+            store.close()
+            raise
+        return cls(home, config, store, key_source)
 
     def close(self) -> None:
         self.store.close()
@@ -316,7 +322,6 @@ class App:
             "concurrency": self.config.concurrency,
             "query_interval": float(self.config.query_interval),
             "pending_wait": float(self.config.pending_wait),
-            "device_sn": self.config.device_id,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return SyncOptions(**values)
@@ -402,6 +407,7 @@ class App:
             card=sale.card,
             auth_code=sale.auth_code,
             captured_at=captured_at,
+            sn=self.config.device_id,
         )
         ctx.totals[sale.currency] = ctx.totals.get(sale.currency, Decimal(0)) + exposure
         if ctx.oldest_unsent is None:
@@ -450,8 +456,10 @@ class App:
             )
             return Capture(new_id, TxState.QUEUED)
         check_void(self.store.sale_status(sale))
-        if sale.state is TxState.QUEUED:
-            # Never sent: cancel both locally, nothing goes to the gateway for either.
+        if sale.state is TxState.QUEUED and not sale.ever_sent:
+            # Never put on the wire: cancel both locally, nothing goes to the gateway for either.
+            # A sale that was sent, even without an answer, may be charged: its void waits for
+            # the sale's BRN and is uploaded.
             self.store.insert_follow_up(
                 conn,
                 uuid=new_id,
@@ -519,12 +527,13 @@ class App:
         return Capture(new_id, TxState.QUEUED)
 
     def retry_failed(self, uuid: str) -> None:
-        """A manager sends a failed record again (same uuid: the gateway's idempotency holds)."""
+        """A manager sends a held or failed record again (same uuid: the gateway's idempotency
+        holds)."""
         record = self.store.get(uuid)
         if record is None:
             raise ValidationError(f"No transaction with uuid {uuid} is stored.")
-        if record.state is not TxState.FAILED:
-            raise ValidationError("Only failed transactions can be retried.")
+        if record.state not in (TxState.FAILED, TxState.HELD):
+            raise ValidationError("Only held or failed transactions can be retried.")
         if record.kind is TxKind.SALE and self.store.load_card(uuid) is None:
             raise ValidationError(
                 "This sale's card data was erased after its final answer; take a new sale instead."

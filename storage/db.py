@@ -15,6 +15,7 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from storage.errors import (
+    DatabaseBusyError,
     DatabaseDamagedError,
     DatabaseKeyError,
     DatabaseMissingError,
@@ -104,6 +105,56 @@ MIGRATIONS: list[str] = [
     CREATE INDEX transactions_state
         ON transactions(state, kind, id, currency, exposure_minor, captured_ts);
     """,
+    # 5: "held" (refused for a reason that is not a decision about the card: a manager decides,
+    # card data kept), `sn` fixed at capture (a resend carries the same content), and `sent_ts`,
+    # when the record was first put on the wire (NULL: never, so a void may cancel it locally).
+    # A CHECK constraint cannot be altered in SQLite: the table is rebuilt (foreign keys are off
+    # while migrations run and checked before the commit). For records of earlier versions,
+    # `sent_ts` is the first time a sync claimed them, from the audit trail.
+    """
+    CREATE TABLE transactions_v5 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        uuid TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL CHECK (kind IN ('sale', 'void', 'refund')),
+        state TEXT NOT NULL CHECK (state IN
+            ('queued', 'uploading', 'pending', 'held', 'uploaded', 'failed', 'cancelled')),
+        amount TEXT,
+        currency TEXT,
+        tips TEXT,
+        exposure_minor INTEGER NOT NULL DEFAULT 0,
+        origin_uuid TEXT REFERENCES transactions(uuid),
+        origin_brn TEXT,
+        masked_card TEXT,
+        card_data TEXT,
+        auth_code TEXT,
+        captured_at TEXT NOT NULL,
+        captured_ts REAL NOT NULL,
+        brn TEXT,
+        error_code TEXT,
+        error_desc TEXT,
+        duplicate INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ts REAL NOT NULL DEFAULT 0,
+        updated_ts REAL NOT NULL,
+        sn TEXT,
+        sent_ts REAL
+    );
+    INSERT INTO transactions_v5 (id, uuid, kind, state, amount, currency, tips, exposure_minor,
+        origin_uuid, origin_brn, masked_card, card_data, auth_code, captured_at, captured_ts, brn,
+        error_code, error_desc, duplicate, attempts, next_attempt_ts, updated_ts, sn, sent_ts)
+    SELECT id, uuid, kind, state, amount, currency, tips, exposure_minor,
+        origin_uuid, origin_brn, masked_card, card_data, auth_code, captured_at, captured_ts, brn,
+        error_code, error_desc, duplicate, attempts, next_attempt_ts, updated_ts, NULL,
+        (SELECT min(a.at_ts) FROM audit a WHERE a.tx_uuid = t.uuid AND a.to_state = 'uploading')
+    FROM transactions t ORDER BY id;
+    DROP TABLE transactions;
+    ALTER TABLE transactions_v5 RENAME TO transactions;
+    CREATE INDEX transactions_state
+        ON transactions(state, kind, id, currency, exposure_minor, captured_ts);
+    CREATE INDEX transactions_brn ON transactions(brn) WHERE brn IS NOT NULL;
+    CREATE INDEX transactions_origin ON transactions(origin_uuid) WHERE origin_uuid IS NOT NULL;
+    CREATE INDEX transactions_captured ON transactions(captured_ts);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -124,7 +175,9 @@ def classify_sqlite_error(exc: BaseException) -> StorageError:
             "nothing was stored. Check the disk and free some space."
         )
     if "locked" in text or "busy" in text:
-        return StorageError("The database is busy in another program; try again in a moment.")
+        return DatabaseBusyError(
+            "The database is busy in another program; try again in a moment."
+        )
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return StorageError("The database file cannot be written; check its permissions and disk.")
     return StorageError("The database reported an error; nothing was stored.")
@@ -162,17 +215,30 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
             f"This database has schema version {version}, newer than this program understands "
             f"({SCHEMA_VERSION}); install the newer Edge Uploader."
         )
-    while version < target:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for statement in _statements(MIGRATIONS[version]):
-                conn.execute(statement)
-            version += 1
-            conn.execute(f"PRAGMA user_version = {version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    if version >= target:
+        return version
+    # A table rebuild (migration 5) drops and renames tables: foreign keys are checked once,
+    # before each commit, instead of on every statement (the pragma is a no-op in a transaction).
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        while version < target:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[version]):
+                    conn.execute(statement)
+                if conn.execute("PRAGMA foreign_key_check").fetchall():
+                    raise DatabaseDamagedError(
+                        "The database has records that point at missing ones; it was not "
+                        "upgraded. See 'Damaged database' in docs/operations.md."
+                    )
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return version
 
 

@@ -27,3 +27,7 @@ class DatabaseTooNewError(StorageError):
 
 class DiskFullError(StorageError):
     """The disk is full; the write was rolled back."""
+
+
+class DatabaseBusyError(StorageError):
+    """Another program held the database's write lock for longer than the busy timeout."""

@@ -1,7 +1,9 @@
 """Outbox operations the sync engine uses: claim a batch, record a batch's results.
 
 Each function is one SQLite transaction for a whole batch (not one per record), which is what
-keeps a 10,000-record sync close to the cost of its HTTP requests.
+keeps a 10,000-record sync close to the cost of its HTTP requests. Card data is kept while a
+record may still be sent (`CARD_KEPT_STATES`) and erased in the same transaction that makes the
+record final.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from edge_app.domain.transactions import CardData, TxKind, TxState, UploadItem, check_transition
+from edge_app.domain.transactions import (
+    FINAL_STATES,
+    TRANSITIONS,
+    CardData,
+    TxKind,
+    TxState,
+    UploadItem,
+)
 from storage.db import Connection
 from storage.repository import Store
 
@@ -65,11 +74,11 @@ def count_ready(store: Store, kind: TxKind, now: float) -> int:
 
 
 # What an upload needs of a record, in the order `_item` reads it.
-_UPLOAD_COLUMNS = "uuid, amount, currency, tips, auth_code, origin_brn, captured_at"
+_UPLOAD_COLUMNS = "uuid, amount, currency, tips, auth_code, origin_brn, captured_at, sn"
 
 
 def _item(row: Sequence[Any], kind: TxKind, card: CardData | None) -> UploadItem:
-    uuid, amount, currency, tips, auth_code, origin_brn, captured_at = row[:7]
+    uuid, amount, currency, tips, auth_code, origin_brn, captured_at, sn = row[:8]
     return UploadItem(
         uuid=uuid,
         kind=kind,
@@ -80,15 +89,19 @@ def _item(row: Sequence[Any], kind: TxKind, card: CardData | None) -> UploadItem
         card=card,
         auth_code=auth_code,
         origin_brn=origin_brn,
+        sn=sn,
     )
 
 
 def claim_batch(
     store: Store, kind: TxKind, limit: int, now: float, after_id: int = 0
-) -> list[UploadItem]:
+) -> tuple[list[UploadItem], int]:
     """Move up to `limit` ready records of `kind` to `uploading` and return them as upload items.
 
-    Voids and refunds are ready only once their origin BRN is known.
+    Voids and refunds are ready only once their origin BRN is known. A claimed record counts as
+    sent from now on (`sent_ts`): the request may leave at any moment, so a void of it must
+    wait for its BRN rather than cancel it locally. Also returns the last id read, where the
+    next claim of this run starts.
     """
     with store.transaction() as conn:
         if kind is TxKind.SALE:
@@ -113,29 +126,29 @@ def claim_batch(
             items.append(_item(row[1:], kind, card))
             ids.append((store.now(), row[0]))
         conn.executemany(
-            "UPDATE transactions SET state = 'uploading', updated_ts = ? WHERE id = ?", ids
+            "UPDATE transactions SET state = 'uploading', updated_ts = ?1, "
+            "sent_ts = coalesce(sent_ts, ?1) WHERE id = ?2",
+            ids,
         )
         conn.executemany(
             "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
             "VALUES (?, ?, 'state', 'queued', 'uploading', NULL)",
             [(store.now(), item.uuid) for item in items],
         )
-        return items
+        return items, (int(rows[-1][0]) if rows else after_id)
 
 
-def last_id(store: Store, uuid: str) -> int:
-    rows = store.query("SELECT id FROM transactions WHERE uuid = ?", (uuid,))
-    return int(rows[0][0]) if rows else 0
-
-
-def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
+def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
     """Write a batch's results in one transaction; final states erase the card data.
 
     Set-based: one read of the current states, then one executemany per kind of write, so a
-    batch of 1000 costs a handful of statements rather than four per record.
+    batch of 1000 costs a handful of statements rather than four per record. A change the state
+    machine does not allow (the record moved meanwhile) is left out rather than failing the
+    whole batch; the uuids left out are returned so that the caller can say so.
     """
     if not outcomes:
-        return
+        return []
+    refused: list[str] = []
     with store.transaction() as conn:
         now = store.now()
         states = _states(conn, [o.uuid for o in outcomes])
@@ -147,8 +160,10 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
             old = states.get(outcome.uuid)
             if old is None or (old is outcome.state and old is not TxState.PENDING):
                 continue
-            check_transition(old, outcome.state)
-            final = outcome.state in (TxState.UPLOADED, TxState.FAILED, TxState.CANCELLED)
+            if not is_allowed(old, outcome.state):
+                refused.append(outcome.uuid)
+                continue
+            final = outcome.state in FINAL_STATES
             (erased if final else kept).append(
                 (
                     outcome.state.value,
@@ -191,11 +206,75 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> None:
                 audits,
             )
         if origins:
-            conn.executemany(
-                "UPDATE transactions SET origin_brn = ? WHERE origin_uuid = ? "
-                "AND origin_brn IS NULL",
-                origins,
-            )
+            _set_origin_brns(conn, origins)
+    return refused
+
+
+def is_allowed(old: TxState, new: TxState) -> bool:
+    return new in TRANSITIONS[old]
+
+
+def _set_origin_brns(conn: Connection, origins: Sequence[tuple[str, str]]) -> None:
+    """(brn, sale uuid): the sale's voids and refunds can go now. Set once, never changed."""
+    conn.executemany(
+        "UPDATE transactions SET origin_brn = ? WHERE origin_uuid = ? AND origin_brn IS NULL",
+        origins,
+    )
+
+
+def sales_missing_brn(store: Store) -> list[str]:
+    """Uploaded sales without a BRN whose voids or refunds wait for it.
+
+    Earlier versions took "success" without a BRN as final; the engine asks the gateway for it.
+    """
+    rows = store.query(
+        "SELECT DISTINCT s.uuid FROM transactions f JOIN transactions s ON s.uuid = f.origin_uuid "
+        "WHERE f.state = 'queued' AND f.origin_brn IS NULL AND s.state = 'uploaded' "
+        "AND s.brn IS NULL"
+    )
+    return [str(r[0]) for r in rows]
+
+
+def record_brn(store: Store, sale_uuid: str, brn: str) -> None:
+    """The gateway told an uploaded sale's BRN after the fact: keep it and free its follow-ups."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE transactions SET brn = ?, updated_ts = ? WHERE uuid = ? AND brn IS NULL",
+            (brn, store.now(), sale_uuid),
+        )
+        store.audit(conn, "brn", tx_uuid=sale_uuid, detail=f"brn {brn} from a query")
+        _set_origin_brns(conn, [(brn, sale_uuid)])
+
+
+def expire_held(store: Store, now: float, max_age: float) -> int:
+    """Held records older than `max_age` seconds become failed and their card data is erased.
+
+    Card data may be kept only while a record can still be sent; a record no manager has
+    resolved in that time is given up (PCI DSS 3.2.1: retention kept to what is needed).
+    """
+    days = max_age / 86400
+    with store.transaction() as conn:
+        rows = conn.execute(
+            "SELECT uuid FROM transactions WHERE state = 'held' AND updated_ts < ?",
+            (now - max_age,),
+        ).fetchall()
+        if not rows:
+            return 0
+        reason = (
+            f"Held for a manager for more than {days:g} days, so its card data was erased; "
+            "take a new sale if the customer still owes it."
+        )
+        conn.executemany(
+            "UPDATE transactions SET state = 'failed', card_data = NULL, error_desc = "
+            "coalesce(error_desc || ' ', '') || ?, updated_ts = ? WHERE uuid = ?",
+            [(reason, now, uuid) for (uuid,) in rows],
+        )
+        conn.executemany(
+            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
+            "VALUES (?, ?, 'state', 'held', 'failed', ?)",
+            [(now, uuid, f"held over {days:g} days; card data erased") for (uuid,) in rows],
+        )
+        return len(rows)
 
 
 def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:

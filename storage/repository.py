@@ -35,7 +35,7 @@ UNSENT = ("queued", "uploading", "pending")
 TX_COLUMNS = (
     "id, uuid, kind, state, amount, currency, tips, origin_uuid, origin_brn, masked_card, "
     "auth_code, captured_at, captured_ts, brn, error_code, error_desc, duplicate, attempts, "
-    "next_attempt_ts, updated_ts"
+    "next_attempt_ts, updated_ts, sn, sent_ts"
 )
 
 
@@ -63,6 +63,13 @@ class TxRecord:
     attempts: int
     next_attempt_ts: float
     updated_ts: float
+    sn: str | None = None
+    sent_ts: float | None = None  # first put on the wire; None: never sent
+
+    @property
+    def ever_sent(self) -> bool:
+        """Whether the gateway may have it: only a record never sent can be cancelled locally."""
+        return self.sent_ts is not None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> TxRecord:
@@ -87,6 +94,8 @@ class TxRecord:
             attempts=row[17],
             next_attempt_ts=row[18],
             updated_ts=row[19],
+            sn=row[20],
+            sent_ts=row[21],
         )
 
 
@@ -218,13 +227,18 @@ class Store:
         card: CardData,
         auth_code: str | None,
         captured_at: datetime,
+        sn: str | None = None,
     ) -> None:
-        """Insert a queued sale inside the caller's transaction (with its audit row)."""
+        """Insert a queued sale inside the caller's transaction (with its audit row).
+
+        Everything its upload ITEM holds is stored here, `sn` (the device) included, so a resend
+        after a lost answer is the same content even if the settings changed meanwhile.
+        """
         exposure = to_minor(amount + (tips or Decimal(0)), currency)
         conn.execute(
             "INSERT INTO transactions (uuid, kind, state, amount, currency, tips, exposure_minor, "
-            "masked_card, card_data, auth_code, captured_at, captured_ts, updated_ts) "
-            "VALUES (?, 'sale', 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "masked_card, card_data, auth_code, captured_at, captured_ts, updated_ts, sn) "
+            "VALUES (?, 'sale', 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 uuid,
                 str(amount),
@@ -237,6 +251,7 @@ class Store:
                 captured_at.isoformat(),
                 captured_at.timestamp(),
                 self.now(),
+                sn,
             ),
         )
         self.audit(conn, "captured", tx_uuid=uuid, to_state="queued", detail=f"sale {card.masked}")
@@ -301,6 +316,23 @@ class Store:
             to_state=new_state.value,
             detail=detail,
         )
+
+    def fix_legacy_sn(self, device_sn: str) -> int:
+        """Give sales captured before `sn` was stored (schema 5) the device id they were sent
+        with, so that a resend of them is the same content."""
+        waiting = self.query(
+            "SELECT count(*) FROM transactions WHERE state IN "
+            "('queued', 'uploading', 'pending', 'held') AND kind = 'sale' AND sn IS NULL"
+        )
+        if not waiting[0][0]:
+            return 0
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "UPDATE transactions SET sn = ? WHERE kind = 'sale' AND sn IS NULL AND state IN "
+                "('queued', 'uploading', 'pending', 'held')",
+                (device_sn,),
+            )
+            return int(cur.rowcount)
 
     # -- reading transactions -----------------------------------------------------------------
 
@@ -439,11 +471,12 @@ class Store:
     def unsent_totals(self) -> dict[str, Decimal]:
         """Amount (with tips) of sales not yet accepted by the gateway, per currency.
 
+        Held sales count too: until a manager resolves them the store carries their risk.
         Read from the covering `transactions_state` index alone (no row reads).
         """
         rows = self.query(
-            "SELECT currency, sum(exposure_minor) FROM transactions "
-            "WHERE state IN ('queued', 'uploading', 'pending') AND kind = 'sale' GROUP BY currency"
+            "SELECT currency, sum(exposure_minor) FROM transactions WHERE state IN "
+            "('queued', 'uploading', 'pending', 'held') AND kind = 'sale' GROUP BY currency"
         )
         return {str(cur): from_minor(int(total), str(cur)) for cur, total in rows}
 
@@ -545,19 +578,26 @@ class Store:
         return [str(r[0]) for r in rows]
 
     def blocklist_mark_synced(self, op: str, numbers: Sequence[str]) -> None:
-        """The gateway applied `op` to these cards: one transaction for the whole chunk."""
+        """The gateway applied `op` to these cards: one transaction for the whole chunk.
+
+        What is recorded is what the gateway now holds (`on_gateway`), whatever the local list
+        wants by now: an edit made while the chunk was on the wire is kept and becomes the next
+        sync's change. A card deleted locally while its add was in flight gets its row back (as
+        a pending delete), so the gateway never keeps a card the store no longer lists.
+        """
+        on_gateway = 1 if op == "add" else 0
+        now = self.now()
         with self.transaction() as conn:
-            if op == "add":
-                conn.executemany(
-                    "UPDATE blocklist SET on_gateway = 1, updated_ts = ? "
-                    "WHERE card_number = ? AND desired = 1",
-                    [(self.now(), n) for n in numbers],
-                )
-            else:
-                conn.executemany(
-                    "DELETE FROM blocklist WHERE card_number = ? AND desired = 0",
-                    [(n,) for n in numbers],
-                )
+            conn.executemany(
+                "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
+                "VALUES (?, ?, 0, ?, ?) ON CONFLICT(card_number) DO UPDATE SET "
+                "on_gateway = excluded.on_gateway, updated_ts = excluded.updated_ts",
+                [(n, mask_card_number(n), on_gateway, now) for n in numbers],
+            )
+            conn.executemany(
+                "DELETE FROM blocklist WHERE card_number = ? AND desired = 0 AND on_gateway = 0",
+                [(n,) for n in numbers],
+            )
             self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)")
 
     def blocklist_mark_failed(self, numbers: Sequence[str], reason: str) -> None:

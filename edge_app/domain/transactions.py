@@ -21,6 +21,7 @@ from edge_app.domain.money import (
 )
 
 __all__ = [
+    "CARD_KEPT_STATES",
     "FINAL_STATES",
     "TRANSITIONS",
     "UNSENT_STATES",
@@ -51,6 +52,7 @@ class TxState(StrEnum):
     QUEUED = "queued"
     UPLOADING = "uploading"
     PENDING = "pending"
+    HELD = "held"
     UPLOADED = "uploaded"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -58,19 +60,32 @@ class TxState(StrEnum):
 
 FINAL_STATES: frozenset[TxState] = frozenset({TxState.UPLOADED, TxState.FAILED, TxState.CANCELLED})
 UNSENT_STATES: frozenset[TxState] = frozenset({TxState.QUEUED, TxState.UPLOADING, TxState.PENDING})
+# States in which a record may still be sent, so its card data is kept (encrypted).
+CARD_KEPT_STATES: frozenset[TxState] = UNSENT_STATES | {TxState.HELD}
 
-# The outbox's state machine.
-# - queued -> failed: a void or refund whose sale was declined is failed without being sent.
-# - uploading -> queued: a transient error or an unknown outcome; sent again with the same uuid.
-# - pending -> pending: a query that still has no final answer.
-# - failed -> queued: a manager's Retry (same uuid, so the gateway's idempotency holds).
+# The outbox's state machine (docs/architecture.md draws it). Final states erase card data.
+# - queued -> cancelled: voided before it was ever put on the wire (nothing is sent).
+# - queued -> failed: a void or refund whose sale was declined or cancelled, never sent.
+# - uploading -> queued: a transient error, an unknown outcome or a refusal of the whole request;
+#   sent again with the same uuid.
+# - uploading -> pending: the gateway has it without a final answer (or said success without
+#   a BRN); a query decides.
+# - uploading / pending -> held: the gateway refused this record for a reason that is not a
+#   decision about the card (parameters, no record, too many transient refusals); a manager
+#   decides, card data still encrypted.
+# - pending -> queued: the gateway no longer knows it, or asks for it again; same uuid.
+# - held -> queued / failed -> queued: a manager's Retry (same uuid).
+# - held -> failed: a manager gives it up, or it was held longer than card data may be kept.
 TRANSITIONS: Mapping[TxState, frozenset[TxState]] = MappingProxyType(
     {
         TxState.QUEUED: frozenset({TxState.UPLOADING, TxState.CANCELLED, TxState.FAILED}),
         TxState.UPLOADING: frozenset(
-            {TxState.UPLOADED, TxState.FAILED, TxState.PENDING, TxState.QUEUED}
+            {TxState.UPLOADED, TxState.FAILED, TxState.PENDING, TxState.QUEUED, TxState.HELD}
         ),
-        TxState.PENDING: frozenset({TxState.UPLOADED, TxState.FAILED, TxState.PENDING}),
+        TxState.PENDING: frozenset(
+            {TxState.UPLOADED, TxState.FAILED, TxState.PENDING, TxState.QUEUED, TxState.HELD}
+        ),
+        TxState.HELD: frozenset({TxState.QUEUED, TxState.FAILED}),
         TxState.FAILED: frozenset({TxState.QUEUED}),
         TxState.UPLOADED: frozenset(),
         TxState.CANCELLED: frozenset(),
@@ -114,7 +129,9 @@ class SaleStatus:
 class UploadItem:
     """One record as the gateway adapter turns it into a request ITEM.
 
-    `captured_at` must be timezone-aware (the adapter refuses a naive one). Sales carry
+    Every field is fixed when the record is captured (the device's `sn` included; a void's or
+    refund's `origin_brn` once its sale has one), so a resend is byte-for-byte the same request
+    ITEM. `captured_at` must be timezone-aware (the adapter refuses a naive one). Sales carry
     `card`; voids and refunds carry `origin_brn`. The repr shows the card masked only.
     """
 
@@ -127,6 +144,7 @@ class UploadItem:
     card: CardData | None
     auth_code: str | None
     origin_brn: str | None
+    sn: str | None = None
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -183,8 +183,12 @@ def _origin(item: UploadItem) -> str:
     return item.origin_brn
 
 
-def upload_item(item: UploadItem, sn: str | None) -> dict[str, Any]:
-    """One ITEM of an offline upload request (contract: Sale / Void / Refund ITEM)."""
+def upload_item(item: UploadItem) -> dict[str, Any]:
+    """One ITEM of an offline upload request (contract: Sale / Void / Refund ITEM).
+
+    Built only from the item's own fields, all fixed at capture, so the same record always gives
+    the same ITEM (the gateway's idempotency compares the content of a resent uuid).
+    """
     kind = TxKind(item.kind)
     date_time = _rfc3339(item.captured_at, item.uuid)
     if kind is TxKind.SALE:
@@ -200,8 +204,8 @@ def upload_item(item: UploadItem, sn: str | None) -> dict[str, Any]:
         }
         if item.tips is not None:
             body["tips_amount"] = format_amount(item.tips, currency)
-        if sn:
-            body["sn"] = sn
+        if item.sn:
+            body["sn"] = item.sn
         body["credit_card"] = credit_card_body(item.card)
         body["date_time"] = date_time
         if item.auth_code:
@@ -225,14 +229,14 @@ def upload_item(item: UploadItem, sn: str | None) -> dict[str, Any]:
     }
 
 
-def upload_body(items: Sequence[UploadItem], sn: str | None) -> dict[str, Any]:
+def upload_body(items: Sequence[UploadItem]) -> dict[str, Any]:
     """The whole offline upload request: 1 to 1000 items, all of one kind."""
     if not 1 <= len(items) <= MAX_BATCH:
         raise ValueError(f"an offline upload takes 1 to {MAX_BATCH} items, not {len(items)}")
     kinds = {TxKind(item.kind) for item in items}
     if len(kinds) != 1:
         raise ValueError("an offline upload takes items of one kind only")
-    return {"transactions": [upload_item(item, sn) for item in items]}
+    return {"transactions": [upload_item(item) for item in items]}
 
 
 def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:

@@ -146,15 +146,13 @@ class GatewayClient:
         with self._login_lock:
             return self._login_locked(username, password)
 
-    def upload(
-        self, kind: TxKind, items: Sequence[UploadItem], sn: str | None = None
-    ) -> list[UploadResult]:
+    def upload(self, kind: TxKind, items: Sequence[UploadItem]) -> list[UploadResult]:
         """Send one batch of offline transactions of `kind`; one result per item, same order."""
         if not items:
             return []
         if any(item.kind != kind for item in items):
             raise ValueError(f"every item of a {kind.value} upload must be a {kind.value}")
-        body = upload_body(items, sn)
+        body = upload_body(items)
         payload = self._call(
             "POST", offline_upload_path(self._config.store_id, kind), body, len(items)
         )

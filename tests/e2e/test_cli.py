@@ -91,6 +91,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         "queued": 2,
         "uploading": 0,
         "pending": 0,
+        "held": 0,
         "uploaded": 0,
         "failed": 0,
         "cancelled": 0,

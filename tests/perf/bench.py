@@ -609,6 +609,7 @@ def _bare_sync(
             card=CardData("manual", cards[index % len(cards)], "3012", "737"),
             auth_code=None,
             origin_brn=None,
+            sn=sn,
         )
         for index, ident in enumerate(uuids)
     ]
@@ -622,7 +623,7 @@ def _bare_sync(
         with httpx.Client() as client:
             for first in range(0, len(items), sizes.sync_batch):
                 batch = items[first : first + sizes.sync_batch]
-                body = adapter.encode_body(adapter.upload_body(batch, sn))
+                body = adapter.encode_body(adapter.upload_body(batch))
                 headers = adapter.common_headers(device, token, datetime.now().astimezone())
                 answer = client.post(path, content=body, headers=headers)
                 if answer.status_code != 200:

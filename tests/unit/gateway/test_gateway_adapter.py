@@ -249,7 +249,7 @@ def test_login_body() -> None:
     ],
 )
 def test_sale_item_for_each_reader_mode(card_data: CardData, expected_card: dict[str, str]) -> None:
-    body = upload_item(sale(card_data), "SN-1")
+    body = upload_item(sale(card_data, sn="SN-1"))
     assert body == {
         "uuid": "6f1c2b1e-2f4a-4c1e-9a55-0b7f3b0a9c11",
         "transaction_type": "sale",
@@ -263,11 +263,11 @@ def test_sale_item_for_each_reader_mode(card_data: CardData, expected_card: dict
 
 
 def test_sale_item_optional_fields() -> None:
-    body = upload_item(sale(card("manual"), tips=Decimal("2"), auth_code="A1B2C3"), None)
+    body = upload_item(sale(card("manual"), tips=Decimal("2"), auth_code="A1B2C3"))
     assert body["tips_amount"] == "2.00"
     assert body["offline_auth_code"] == "A1B2C3"
     assert "sn" not in body
-    plain = upload_item(sale(card("manual")), "")
+    plain = upload_item(sale(card("manual"), sn=""))
     assert "tips_amount" not in plain
     assert "offline_auth_code" not in plain
     assert "sn" not in plain
@@ -285,20 +285,18 @@ def test_sale_item_optional_fields() -> None:
 def test_amounts_use_the_currency_minor_digits(
     amount: Decimal, currency: str, expected: str
 ) -> None:
-    body = upload_item(sale(card("manual"), amount=amount, currency=currency), None)
+    body = upload_item(sale(card("manual"), amount=amount, currency=currency))
     assert body["amount"] == expected
     assert body["currency"] == currency
-    refund = upload_item(other(TxKind.REFUND, amount=amount, currency=currency), None)
+    refund = upload_item(other(TxKind.REFUND, amount=amount, currency=currency))
     assert refund["amount"] == expected
 
 
 def test_date_time_keeps_the_capture_offset() -> None:
-    utc = upload_item(
-        sale(card("manual"), captured_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)), None
-    )
+    utc = upload_item(sale(card("manual"), captured_at=datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)))
     assert utc["date_time"] == "2024-01-02T03:04:05+00:00"
     minus = datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5, minutes=-30)))
-    assert upload_item(other(TxKind.VOID, captured_at=minus), None)["date_time"] == (
+    assert upload_item(other(TxKind.VOID, captured_at=minus))["date_time"] == (
         "2024-01-02T03:04:05-05:30"
     )
 
@@ -306,11 +304,11 @@ def test_date_time_keeps_the_capture_offset() -> None:
 def test_naive_capture_time_is_refused() -> None:
     naive = sale(card("manual"), captured_at=datetime(2024, 1, 2, 3, 4, 5))
     with pytest.raises(ValidationError, match="time zone"):
-        upload_item(naive, None)
+        upload_item(naive)
 
 
 def test_void_item_has_no_amount() -> None:
-    assert upload_item(other(TxKind.VOID, amount=Decimal("5")), "SN-1") == {
+    assert upload_item(other(TxKind.VOID, amount=Decimal("5"), sn="SN-1")) == {
         "uuid": "0b7f3b0a-9c11-4c1e-9a55-6f1c2b1e2f4a",
         "transaction_type": "void",
         "origin_brn": "BRN0001",
@@ -319,8 +317,8 @@ def test_void_item_has_no_amount() -> None:
 
 
 def test_refund_item() -> None:
-    item = other(TxKind.REFUND, amount=Decimal("3.2"), currency="HKD")
-    assert upload_item(item, "SN-1") == {
+    item = other(TxKind.REFUND, amount=Decimal("3.2"), currency="HKD", sn="SN-1")
+    assert upload_item(item) == {
         "uuid": "0b7f3b0a-9c11-4c1e-9a55-6f1c2b1e2f4a",
         "transaction_type": "refund",
         "amount": "3.20",
@@ -332,23 +330,23 @@ def test_refund_item() -> None:
 
 def test_void_or_refund_without_brn_is_refused() -> None:
     with pytest.raises(ValidationError, match="BRN"):
-        upload_item(other(TxKind.VOID, origin_brn=None), None)
+        upload_item(other(TxKind.VOID, origin_brn=None))
     with pytest.raises(ValidationError, match="amount"):
-        upload_item(other(TxKind.REFUND), None)
+        upload_item(other(TxKind.REFUND))
 
 
 def test_upload_body_batch_rules() -> None:
-    body = upload_body([sale(card("manual")), sale(card("manual"), uuid="u-2")], "SN")
+    body = upload_body([sale(card("manual")), sale(card("manual"), uuid="u-2")])
     assert [t["uuid"] for t in body["transactions"]] == [
         "6f1c2b1e-2f4a-4c1e-9a55-0b7f3b0a9c11",
         "u-2",
     ]
     with pytest.raises(ValueError, match="one kind"):
-        upload_body([sale(card("manual")), other(TxKind.VOID)], None)
+        upload_body([sale(card("manual")), other(TxKind.VOID)])
     with pytest.raises(ValueError, match="1 to 1000"):
-        upload_body([], None)
+        upload_body([])
     with pytest.raises(ValueError, match="1 to 1000"):
-        upload_body([other(TxKind.VOID, uuid=f"u{i}") for i in range(1001)], None)
+        upload_body([other(TxKind.VOID, uuid=f"u{i}") for i in range(1001)])
 
 
 def test_card_block_body() -> None:

@@ -144,7 +144,7 @@ def make_client(
     return client, tokens
 
 
-def sale(uuid: str = "u-1", number: str = VISA) -> UploadItem:
+def sale(uuid: str = "u-1", number: str = VISA, sn: str | None = None) -> UploadItem:
     return UploadItem(
         uuid=uuid,
         kind=TxKind.SALE,
@@ -164,6 +164,7 @@ def sale(uuid: str = "u-1", number: str = VISA) -> UploadItem:
         ),
         auth_code=None,
         origin_brn=None,
+        sn=sn,
     )
 
 
@@ -186,7 +187,7 @@ def test_upload_sends_signed_body_with_headers() -> None:
     gateway = FakeGateway()
     client, _ = make_client(gateway)
     with client:
-        results = client.upload(TxKind.SALE, [sale("u-1"), sale("u-2")], sn="SN-9")
+        results = client.upload(TxKind.SALE, [sale("u-1", sn="SN-9"), sale("u-2", sn="SN-9")])
     assert [(r.uuid, r.state, r.brn) for r in results] == [
         ("u-1", "success", "B-u-1"),
         ("u-2", "success", "B-u-2"),

@@ -192,7 +192,7 @@ def test_refund_needs_a_known_sale_but_void_may_go_by_brn(clocked: Any) -> None:
 
 def test_retry_moves_failed_back_to_queued(clocked: Any) -> None:
     original = sale(clocked)
-    with pytest.raises(ValidationError, match="Only failed"):
+    with pytest.raises(ValidationError, match="Only held or failed"):
         clocked.retry_failed(original.uuid)
     with clocked.store.transaction() as conn:
         conn.execute("UPDATE transactions SET state = 'failed' WHERE uuid = ?", (original.uuid,))

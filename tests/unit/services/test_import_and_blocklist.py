@@ -142,6 +142,7 @@ def test_status_counts(app: Any) -> None:
         "queued",
         "uploading",
         "pending",
+        "held",
         "uploaded",
         "failed",
         "cancelled",

@@ -108,6 +108,8 @@ MIGRATIONS: list[str] = [
     # 5: "held" (refused for a reason that is not a decision about the card: a manager decides,
     # card data kept), `sn` fixed at capture (a resend carries the same content), and `sent_ts`,
     # when the record was first put on the wire (NULL: never, so a void may cancel it locally).
+    # The card list's `in_doubt`: a request about the card went out without a known answer, so
+    # the gateway may hold it or not; a local edit never drops such a row.
     # A CHECK constraint cannot be altered in SQLite: the table is rebuilt (foreign keys are off
     # while migrations run and checked before the commit). For records of earlier versions,
     # `sent_ts` is the first time a sync claimed them, from the audit trail.
@@ -154,6 +156,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX transactions_brn ON transactions(brn) WHERE brn IS NOT NULL;
     CREATE INDEX transactions_origin ON transactions(origin_uuid) WHERE origin_uuid IS NOT NULL;
     CREATE INDEX transactions_captured ON transactions(captured_ts);
+    ALTER TABLE blocklist ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX blocklist_in_doubt ON blocklist(card_number) WHERE in_doubt = 1;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -175,9 +179,7 @@ def classify_sqlite_error(exc: BaseException) -> StorageError:
             "nothing was stored. Check the disk and free some space."
         )
     if "locked" in text or "busy" in text:
-        return DatabaseBusyError(
-            "The database is busy in another program; try again in a moment."
-        )
+        return DatabaseBusyError("The database is busy in another program; try again in a moment.")
     if "readonly" in text or "read-only" in text or "unable to open" in text:
         return StorageError("The database file cannot be written; check its permissions and disk.")
     return StorageError("The database reported an error; nothing was stored.")
@@ -259,9 +261,7 @@ def open_database(
     is_new = not path.exists() or path.stat().st_size == 0
     if not path.exists():
         if not create:
-            raise DatabaseMissingError(
-                f"No queue database at {path}; run 'edge-app init' first."
-            )
+            raise DatabaseMissingError(f"No queue database at {path}; run 'edge-app init' first.")
         create_private_file(path)
     elif not is_new and _looks_plaintext(path):
         raise DatabaseDamagedError(f"{path} is not an encrypted Edge Uploader database.")

@@ -116,10 +116,11 @@ class BlockEntry:
     desired: bool
     on_gateway: bool
     failed_reason: str | None
+    in_doubt: bool = False
 
     @property
     def pending(self) -> str | None:
-        return pending_operation(self.desired, self.on_gateway)
+        return pending_operation(self.desired, self.on_gateway, self.in_doubt)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
@@ -493,13 +494,16 @@ class Store:
         """Set the wanted state of each card (already validated) inside the caller's transaction.
 
         The pending operation is derived from `desired` vs `on_gateway`, so an add followed by a
-        delete before any sync leaves nothing to send. Returns how many cards changed.
+        delete before any sync leaves nothing to send; a card whose request went out without a
+        known answer (`in_doubt`) keeps its row, since the gateway may hold it. Returns how
+        many cards changed.
         """
         changed = 0
         now = self.now()
         for number in numbers:
             row = conn.execute(
-                "SELECT desired, on_gateway FROM blocklist WHERE card_number = ?", (number,)
+                "SELECT desired, on_gateway, in_doubt FROM blocklist WHERE card_number = ?",
+                (number,),
             ).fetchone()
             if row is None:
                 if not desired:
@@ -511,7 +515,7 @@ class Store:
                 )
             elif bool(row[0]) == desired:
                 continue
-            elif not desired and not row[1]:
+            elif not desired and not row[1] and not row[2]:
                 conn.execute("DELETE FROM blocklist WHERE card_number = ?", (number,))
             else:
                 conn.execute(
@@ -534,7 +538,7 @@ class Store:
         rows = self.query(
             "SELECT "
             "coalesce(sum(desired), 0), "
-            "coalesce(sum(desired != on_gateway AND failed_reason IS NULL), 0), "
+            "coalesce(sum((desired != on_gateway OR in_doubt = 1) AND failed_reason IS NULL), 0), "
             "coalesce(sum(failed_reason IS NOT NULL), 0) FROM blocklist"
         )
         cards, pending, failed = rows[0]
@@ -546,11 +550,11 @@ class Store:
         """Entries for display: masked numbers only, including pending deletes."""
         like = f"%{text.strip()}%"
         rows = self.query(
-            "SELECT masked, desired, on_gateway, failed_reason FROM blocklist "
+            "SELECT masked, desired, on_gateway, failed_reason, in_doubt FROM blocklist "
             "WHERE masked LIKE ? ORDER BY masked LIMIT ? OFFSET ?",
             (like, limit, offset),
         )
-        return [BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3]) for r in rows]
+        return [BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     def blocklist_numbers(self, chunk: int = 1000) -> Iterator[str]:
         """Every card on the local list (full numbers, for export), streamed in chunks."""
@@ -571,11 +575,19 @@ class Store:
         """Up to `limit` card numbers needing `op` ('add' or 'del'), after `after` (keyset)."""
         desired = 1 if op == "add" else 0
         rows = self.query(
-            "SELECT card_number FROM blocklist WHERE desired = ? AND on_gateway = ? "
+            "SELECT card_number FROM blocklist WHERE desired = ? "
+            "AND (on_gateway = ? OR in_doubt = 1) "
             "AND failed_reason IS NULL AND card_number > ? ORDER BY card_number LIMIT ?",
             (desired, 1 - desired, after, limit),
         )
         return [str(r[0]) for r in rows]
+
+    def blocklist_mark_sending(self, numbers: Sequence[str]) -> None:
+        """A request about these cards is about to go: until its answer, they are in doubt."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE blocklist SET in_doubt = 1 WHERE card_number = ?", [(n,) for n in numbers]
+            )
 
     def blocklist_mark_synced(self, op: str, numbers: Sequence[str]) -> None:
         """The gateway applied `op` to these cards: one transaction for the whole chunk.
@@ -591,11 +603,13 @@ class Store:
             conn.executemany(
                 "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
                 "VALUES (?, ?, 0, ?, ?) ON CONFLICT(card_number) DO UPDATE SET "
-                "on_gateway = excluded.on_gateway, updated_ts = excluded.updated_ts",
+                "on_gateway = excluded.on_gateway, in_doubt = 0, "
+                "updated_ts = excluded.updated_ts",
                 [(n, mask_card_number(n), on_gateway, now) for n in numbers],
             )
             conn.executemany(
-                "DELETE FROM blocklist WHERE card_number = ? AND desired = 0 AND on_gateway = 0",
+                "DELETE FROM blocklist WHERE card_number = ? AND desired = 0 AND on_gateway = 0 "
+                "AND in_doubt = 0",
                 [(n,) for n in numbers],
             )
             self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)")

@@ -38,8 +38,17 @@ def check_card_against_list(mode: ListMode, listed: bool) -> None:
         )
 
 
-def pending_operation(desired: bool, on_gateway: bool) -> Literal["add", "del"] | None:
-    """What a sync must send for one card number so the gateway's list matches the local one."""
+def pending_operation(
+    desired: bool, on_gateway: bool, in_doubt: bool = False
+) -> Literal["add", "del"] | None:
+    """What a sync must send for one card number so the gateway's list matches the local one.
+
+    `in_doubt`: a request about this card went out without a known answer, so the gateway may
+    hold it or not; the local wish is sent again (add and del are set operations, safe to
+    repeat).
+    """
+    if in_doubt:
+        return "add" if desired else "del"
     if desired and not on_gateway:
         return "add"
     if on_gateway and not desired:

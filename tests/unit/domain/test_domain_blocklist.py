@@ -62,3 +62,9 @@ def test_card_missing_from_the_whitelist_is_refused() -> None:
 )
 def test_pending_operation(desired: bool, on_gateway: bool, operation: str | None) -> None:
     assert pending_operation(desired, on_gateway) == operation
+
+
+@pytest.mark.parametrize("on_gateway", [True, False])
+def test_a_card_in_doubt_gets_the_local_wish_sent_again(on_gateway: bool) -> None:
+    assert pending_operation(True, on_gateway, in_doubt=True) == "add"
+    assert pending_operation(False, on_gateway, in_doubt=True) == "del"

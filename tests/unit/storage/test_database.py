@@ -117,6 +117,51 @@ def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: i
     upgraded.close()
 
 
+def test_schema_5_keeps_every_record_and_knows_which_ones_were_sent(tmp_path: Path) -> None:
+    """The rebuild for `held` keeps ids, links and card data; `sent_ts` comes from the trail."""
+    path = tmp_path / "queue.db"
+    make_db(path, 4)
+    conn = open_database(path, KEY, target_version=4)
+    insert = (
+        "INSERT INTO transactions (uuid, kind, state, amount, currency, origin_uuid, card_data, "
+        "captured_at, captured_ts, updated_ts) VALUES (?, ?, ?, '10.00', 'HKD', ?, ?, "
+        "'2026-01-01T00:00:00+08:00', 1, 1)"
+    )
+    conn.execute(insert, ("sent", "sale", "queued", None, '{"card_number": "x"}'))
+    conn.execute(insert, ("never", "sale", "queued", None, '{"card_number": "y"}'))
+    conn.execute(insert, ("refund", "refund", "queued", "sent", None))
+    conn.execute(
+        "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state) "
+        "VALUES (42.5, 'sent', 'state', 'queued', 'uploading')"
+    )
+    conn.execute("INSERT INTO blocklist VALUES ('4111111111111111', 'x', 1, 0, NULL, 1)")
+    conn.close()
+    upgraded = open_database(path, KEY)
+    rows = upgraded.execute(
+        "SELECT id, uuid, origin_uuid, card_data, sent_ts, sn FROM transactions ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        (1, "sent", None, '{"card_number": "x"}', 42.5, None),
+        (2, "never", None, '{"card_number": "y"}', None, None),
+        (3, "refund", "sent", None, None, None),
+    ]
+    upgraded.execute("UPDATE transactions SET state = 'held' WHERE uuid = 'sent'")  # allowed now
+    with pytest.raises(sqlcipher.IntegrityError):
+        upgraded.execute("UPDATE transactions SET state = 'lost' WHERE uuid = 'sent'")
+    with pytest.raises(sqlcipher.IntegrityError):  # the link to the sale is still enforced
+        upgraded.execute("UPDATE transactions SET origin_uuid = 'nothing' WHERE uuid = 'refund'")
+    upgraded.execute(
+        "INSERT INTO transactions (uuid, kind, state, captured_at, captured_ts, updated_ts) "
+        "VALUES ('next', 'sale', 'queued', 'x', 1, 1)"
+    )
+    assert upgraded.execute("SELECT id FROM transactions WHERE uuid = 'next'").fetchone() == (4,)
+    assert upgraded.execute("SELECT in_doubt FROM blocklist").fetchone() == (0,)
+    indexes = {r[0] for r in upgraded.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert {"transactions_state", "transactions_brn", "transactions_origin"} <= indexes
+    assert upgraded.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    upgraded.close()
+
+
 def test_every_migration_is_applied_in_order() -> None:
     assert SCHEMA_VERSION == len(MIGRATIONS) >= 2
 

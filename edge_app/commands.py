@@ -81,6 +81,7 @@ def _cmd_sync(args: argparse.Namespace) -> int:
     from edge_app.cli import _home
     from edge_app.sync.engine import EXIT_RETRY_LATER, CancelToken, Progress
     from edge_app.sync.lock import SyncLocked
+    from storage.errors import DatabaseBusyError
 
     home = _home(args)
     log = logging.getLogger("edge_app.sync")
@@ -107,16 +108,19 @@ def _cmd_sync(args: argparse.Namespace) -> int:
                 cancel=cancel,
                 query_interval=args.query_interval,
             )
-        except SyncLocked as locked:
-            log.warning("%s", locked)
+        except (SyncLocked, DatabaseBusyError) as busy:
+            # Another sync, or another program writing to the database (a long import): nothing
+            # was decided, so this is "try again later", not bad input.
+            log.info("%s", busy)  # the run log; the console gets the line below
+            outcome = "locked" if isinstance(busy, SyncLocked) else "database_busy"
             if args.json:
                 print(
                     json.dumps(
-                        {"outcome": "locked", "exit_code": EXIT_RETRY_LATER, "message": str(locked)}
+                        {"outcome": outcome, "exit_code": EXIT_RETRY_LATER, "message": str(busy)}
                     )
                 )
             else:
-                print(f"edge-app: {locked}", file=sys.stderr)
+                print(f"edge-app: {busy}", file=sys.stderr)
             return EXIT_RETRY_LATER
         finally:
             app.close()
@@ -147,9 +151,9 @@ def _safe_reason(exc: BaseException) -> str:
 
 def _print_summary(summary: Any) -> None:
     print(
-        f"Uploaded {summary.uploaded}, failed {summary.failed}, pending {summary.pending}, "
-        f"still queued {summary.left_queued}; card list: {summary.blocklist_sent} sent, "
-        f"{summary.blocklist_left} waiting."
+        f"Uploaded {summary.uploaded}, declined or failed {summary.failed}, held for a manager "
+        f"{summary.held}, pending {summary.pending}, still queued {summary.left_queued}; card "
+        f"list: {summary.blocklist_sent} sent, {summary.blocklist_left} waiting."
     )
     for line in summary.needs_attention:
         print(f"needs attention: {line}")

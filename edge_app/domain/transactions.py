@@ -23,6 +23,7 @@ from edge_app.domain.money import (
 __all__ = [
     "CARD_KEPT_STATES",
     "FINAL_STATES",
+    "HELD_DAYS",
     "TRANSITIONS",
     "UNSENT_STATES",
     "CardData",
@@ -62,6 +63,9 @@ FINAL_STATES: frozenset[TxState] = frozenset({TxState.UPLOADED, TxState.FAILED, 
 UNSENT_STATES: frozenset[TxState] = frozenset({TxState.QUEUED, TxState.UPLOADING, TxState.PENDING})
 # States in which a record may still be sent, so its card data is kept (encrypted).
 CARD_KEPT_STATES: frozenset[TxState] = UNSENT_STATES | {TxState.HELD}
+# A record held for a manager keeps its card data at most this long, then it is given up
+# (failed, card data erased): card data is kept only while the record can still be sent.
+HELD_DAYS = 7
 
 # The outbox's state machine (docs/architecture.md draws it). Final states erase card data.
 # - queued -> cancelled: voided before it was ever put on the wire (nothing is sent).

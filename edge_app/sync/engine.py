@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal, Protocol, TypeVar
 
-from edge_app.domain.transactions import TxKind, TxState, UploadItem
+from edge_app.domain.transactions import HELD_DAYS, TxKind, TxState, UploadItem
 from edge_app.gateway.adapter import QueryResult, UploadResult
 from edge_app.gateway.errors import (
     AccountDisabled,
@@ -43,6 +43,7 @@ from edge_app.gateway.errors import (
     GatewayError,
     InvalidCardNumbers,
     PermanentError,
+    ProtocolError,
     RateLimited,
     StoreConfigurationError,
 )
@@ -94,7 +95,7 @@ class SyncOptions:
     max_retry_after: float = 60.0  # a longer Retry-After stops the run instead of waiting
     retry_budget: float = 300.0  # seconds one run may spend waiting between retries, in all
     busy_wait: float = 120.0  # how long a write waits while another program holds the database
-    held_days: float = 7.0  # card data of a held record is erased (record failed) after this
+    held_days: float = HELD_DAYS  # a held record is given up (card data erased) after this
     max_isolated: int = 20  # records one run may hold after bisection before it suspects a
     # refusal of every request rather than of those records
 
@@ -201,6 +202,20 @@ def _records(kind: TxKind, count: int) -> str:
     return f"{count} {kind.value}{'' if count == 1 else 's'}"
 
 
+def _check_results(items: Sequence[UploadItem], results: Sequence[UploadResult]) -> None:
+    """An answer is about exactly the records sent, in order, or it is not an answer at all.
+
+    The client checks this too; the engine does not rely on any gateway implementation for it,
+    because a result applied to the wrong record would make that record final.
+    """
+    if len(results) != len(items):
+        raise ProtocolError(
+            f"The gateway answered with {len(results)} results for {len(items)} transactions."
+        )
+    if any(r.uuid != i.uuid for r, i in zip(results, items, strict=True)):
+        raise ProtocolError("The gateway answered about other transactions than the ones sent.")
+
+
 class _Unknown:
     """A query answered No Record: the gateway does not hold that uuid."""
 
@@ -248,12 +263,14 @@ class SyncEngine:
             with self._writer_thread():
                 self._start()
                 self._ask_missing_brns()
-                for _round in range(3):
+                for _round in range(3):  # pending answers can free more records to send
                     for kind, step in UPLOAD_STEPS:
                         self._upload_kind(kind, step)
-                    if not self._resolve_pending():
-                        break
+                    changed = self._resolve_pending()
+                    # Voids and refunds of sales declined in this round can never go.
                     self._patiently(lambda: outbox.settle_orphaned_follow_ups(self.store))
+                    if not changed:
+                        break
                 self._sync_blocklist()
         except StopRun as stop:
             self._note_stop(stop)
@@ -483,17 +500,24 @@ class SyncEngine:
     def _send_batch(self, kind: TxKind, items: list[UploadItem], step: str) -> None:
         if self._stopping():
             return  # claimed ahead but not sent: the queue gets it back, same uuid
-        answer = self._upload(kind, items)
-        if isinstance(answer, PermanentError):
-            self._isolate(kind, items, answer, step)
-        else:
-            self._record_results(items, answer, step)
+        try:
+            answer = self._upload(kind, items)
+            if isinstance(answer, PermanentError):
+                self._isolate(kind, items, answer, step)
+            else:
+                self._record_results(items, answer, step)
+        except BaseException:
+            self._halt.set()  # the other senders stop before their next request
+            raise
 
     def _upload(self, kind: TxKind, items: list[UploadItem]) -> list[UploadResult] | PermanentError:
+        def send() -> list[UploadResult]:
+            results = self.gateway.upload(kind, items)
+            _check_results(items, results)
+            return results
+
         answer = self._request(
-            lambda: self.gateway.upload(kind, items),
-            _records(kind, len(items)),
-            lambda reason: self._give_back(items, reason),
+            send, _records(kind, len(items)), lambda reason: self._give_back(items, reason)
         )
         if not isinstance(answer, PermanentError):
             with self._lock:
@@ -516,7 +540,8 @@ class SyncEngine:
                     self._isolated += 1
             if not proven:
                 self._refuse_whole(kind, items, error)
-            self._hold(items[0], f"The gateway refused this {kind.value} alone: {error}", error)
+            reason = f"{error} It was refused when sent alone, while others went through."
+            self._hold(items[0], reason, error)
             self._report(step, 1)
             return
         middle = len(items) // 2
@@ -732,7 +757,6 @@ class SyncEngine:
                 try:
                     answers[uuid] = future.result()
                 except StopRun as exc:
-                    self._halt.set()  # the other queries stop asking
                     stop = stop or exc
         if stop is not None:
             self._halt.clear()  # the caller raises it; the card list is not reached anyway
@@ -742,13 +766,17 @@ class SyncEngine:
         if self._halt.is_set():
             return None
         try:
-            return self.gateway.query(uuid)
+            answer = self.gateway.query(uuid)
         except PermanentError as exc:
             return UNKNOWN if exc.error_code == "100013" else None
         except (AuthError, AccountDisabled) as exc:
+            self._halt.set()  # the other queries stop asking
             raise StopRun(f"{exc} The pending records stay pending.", needs_person=True) from None
         except GatewayError:
             return None  # ask again at the next interval or the next run
+        if uuid not in (answer.uuid, answer.brn):
+            return None  # an answer about another record is no answer about this one
+        return answer
 
     def _record_query_answers(self, answers: Mapping[str, QueryAnswer]) -> int:
         """Write the answers (on the writer, waiting for it); how many records left `pending`."""
@@ -819,6 +847,9 @@ class SyncEngine:
         what = "card list changes"
         while numbers:
             chunk = numbers
+            # From here until an answer the gateway may or may not apply it: a local edit
+            # meanwhile must not drop the row (`in_doubt`).
+            self._submit(partial(self.store.blocklist_mark_sending, chunk), wait=True)
             answer = self._request(
                 partial(self.gateway.card_block, op, chunk), what, lambda reason: None
             )

@@ -52,6 +52,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--signing-secret", default=None, metavar="S", help="require X-SIGNATURE with this secret"
     )
+    parser.add_argument(
+        "--refuse-status",
+        type=int,
+        default=0,
+        metavar="STATUS",
+        help="refuse every upload and card_block request as a whole with this HTTP status",
+    )
+    parser.add_argument(
+        "--hide-brn-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share of successful sales answered without their BRN (a query gives it)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> SandboxOptions:
@@ -68,6 +82,8 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         pending_rate=args.pending_rate,
         decline_cards=cards,
         signing_secret=args.signing_secret or None,
+        refuse_status=args.refuse_status,
+        hide_brn_rate=args.hide_brn_rate,
     )
     check_options(options)
     return options

@@ -93,12 +93,18 @@ class SandboxOptions:
     fail_rate: float = 0.0
     drop_rate: float = 0.0
     rate_limit_every: int = 0
+    retry_after: str = "1"  # the Retry-After header of those 429 answers (seconds or a date)
     expire_every: int = 0
     pending_rate: float = 0.0
     pending_seconds: float = 1.0
     decline_cards: frozenset[str] = frozenset()
     signing_secret: str | None = None
     seed: int | None = None
+    # Refusals of whole requests (nothing in them applied), for the engine's "nothing lost":
+    refuse_status: int = 0  # answer every upload and card_block request with this HTTP status
+    refuse_code: str = ""  # ... with this error_code in the body ("": an empty object {})
+    refuse_cards: frozenset[str] = frozenset()  # a sale batch holding one: 400 100001, whole
+    hide_brn_rate: float = 0.0  # share of successful sales answered without their BRN
 
     def __repr__(self) -> str:
         # The password and the signing secret never reach a log line or a traceback.
@@ -108,7 +114,9 @@ class SandboxOptions:
             f"rate_limit_every={self.rate_limit_every}, expire_every={self.expire_every}, "
             f"pending_rate={self.pending_rate}, pending_seconds={self.pending_seconds}, "
             f"decline_cards={len(self.decline_cards)} card(s), "
-            f"signing={'on' if self.signing_secret else 'off'}, seed={self.seed})"
+            f"signing={'on' if self.signing_secret else 'off'}, seed={self.seed}, "
+            f"refuse_status={self.refuse_status}, refuse_code={self.refuse_code!r}, "
+            f"refuse_cards={len(self.refuse_cards)} card(s), hide_brn_rate={self.hide_brn_rate})"
         )
 
 
@@ -116,7 +124,18 @@ def check_options(options: SandboxOptions) -> None:
     """Raise ValueError (one sentence) when an option is out of range."""
     if options.list_mode not in LIST_MODES:
         raise ValueError("List mode must be blacklist, whitelist or none.")
-    for name in ("fail_rate", "drop_rate", "pending_rate"):
+    status = options.refuse_status
+    if (
+        not isinstance(status, int)
+        or isinstance(status, bool)
+        or not (status == 0 or 400 <= status <= 599)
+    ):
+        raise ValueError("Refuse status must be 0 (off) or an HTTP status from 400 to 599.")
+    if not isinstance(options.refuse_code, str):
+        raise ValueError("Refuse code must be text.")
+    if not isinstance(options.retry_after, str) or not options.retry_after.isprintable():
+        raise ValueError("Retry after must be a header value (seconds or an HTTP date).")
+    for name in ("fail_rate", "drop_rate", "pending_rate", "hide_brn_rate"):
         value = getattr(options, name)
         if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
             raise ValueError(f"{name.replace('_', ' ').capitalize()} must be between 0 and 1.")
@@ -386,11 +405,13 @@ class _Gateway:
         unknown = sorted(set(changes) - names)
         if unknown:
             raise ValueError(f"Unknown sandbox option: {unknown[0]}.")
-        if "decline_cards" in changes:
-            cards = changes["decline_cards"]
-            if isinstance(cards, str) or not all(isinstance(c, str) for c in cards):
-                raise ValueError("Decline cards must be a list of card numbers.")
-            changes = {**changes, "decline_cards": frozenset(cards)}
+        for name in ("decline_cards", "refuse_cards"):
+            if name in changes:
+                cards = changes[name]
+                if isinstance(cards, str) or not all(isinstance(c, str) for c in cards):
+                    label = name.replace("_", " ").capitalize()
+                    raise ValueError(f"{label} must be a list of card numbers.")
+                changes = {**changes, name: frozenset(cards)}
         with self.lock:
             updated = replace(self.options, **changes)
             check_options(updated)
@@ -402,6 +423,24 @@ class _Gateway:
         """Forget every transaction, list and counter; options and the current token stay."""
         with self.lock:
             self._clear()
+
+    def forget(self, uuids: list[str] | None = None) -> int:
+        """Lose the records of these uuids (default: every pending one), as a gateway that
+        restarted without them would; a later upload of them is processed afresh."""
+        with self.lock:
+            lost = 0
+            for store in self.stores.values():
+                chosen = (
+                    [u for u in uuids if u in store.by_uuid]
+                    if uuids is not None
+                    else [u for u, r in store.by_uuid.items() if r.state == "pending"]
+                )
+                for uuid in chosen:
+                    record = store.by_uuid.pop(uuid)
+                    if record.brn:
+                        store.by_brn.pop(record.brn, None)
+                    lost += 1
+            return lost
 
     # -- helpers (call with the lock held) --------------------------------------------------
 
@@ -430,7 +469,8 @@ class _Gateway:
             self.request_count += 1
             every = options.rate_limit_every
             if every and self.request_count % every == 0:
-                reply = _Reply(429, {"message": "Too many requests"}, {"Retry-After": "1"})
+                headers = {"Retry-After": options.retry_after}
+                reply = _Reply(429, {"message": "Too many requests"}, headers)
                 return options, reply
             if options.fail_rate and self.rng.random() < options.fail_rate:
                 status = self.rng.choice((500, 502, 503))
@@ -496,6 +536,17 @@ class _Gateway:
             return _error(400, "100001", "transactions must hold at least one item.")
         if len(items) > MAX_ITEMS:
             return _error(413, "100001", f"At most {MAX_ITEMS} transactions per request.")
+        if (
+            kind == "sale"
+            and options.refuse_cards
+            and any(
+                isinstance(item, dict)
+                and isinstance(item.get("credit_card"), dict)
+                and item["credit_card"].get("card_number") in options.refuse_cards
+                for item in items
+            )
+        ):
+            return _error(400, "100001", "The request holds a card number that cannot be used.")
         checked = [(item, check_item(kind, item)) for item in items]
         results: list[dict[str, Any]] = []
         with self.lock:
@@ -544,7 +595,11 @@ class _Gateway:
             store.by_brn[record.brn] = record
         seen.kind, seen.store_id = kind, store_id
         seen.processed += 1
-        return record.result(duplicate=False)
+        result = record.result(duplicate=False)
+        hide = options.hide_brn_rate and self.rng.random() < options.hide_brn_rate
+        if record.state == "success" and hide:
+            result["brn"] = None  # the gateway holds it; only a query tells the BRN
+        return result
 
     def _apply(
         self,
@@ -717,6 +772,7 @@ class _Gateway:
         with self.lock:
             doc = asdict(self.options)
         doc["decline_cards"] = len(doc["decline_cards"])
+        doc["refuse_cards"] = len(doc["refuse_cards"])
         doc["password"] = "***"  # noqa: S105 - never echo the password
         doc["signing_secret"] = "***" if doc["signing_secret"] else None
         return doc
@@ -726,6 +782,13 @@ def _fail(record: _Record, code: str, desc: str) -> _Record:
     record.state, record.error_code, record.error_desc = "failed", code, desc
     record.brn = ""
     return record
+
+
+def _whole_refusal(options: SandboxOptions) -> _Reply:
+    """The `refuse_status` fault: the request refused as a whole, nothing in it applied."""
+    if options.refuse_code:
+        return _error(options.refuse_status, options.refuse_code, "Refused as a whole request.")
+    return _Reply(options.refuse_status, {})
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
@@ -883,6 +946,8 @@ class _Handler(BaseHTTPRequestHandler):
         if category == "login" or match is None:
             return gateway.login(body)
         store_id, what = match.group(1), match.group(2)
+        if category in ("upload", "card_block") and options.refuse_status:
+            return _whole_refusal(options)
         if category == "upload":
             return gateway.upload(store_id, what, body, options)
         if category == "query":
@@ -898,6 +963,12 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_sandbox/reset" and method == "POST":
             gateway.reset()
             return _Reply(200, {"state": "success"})
+        if path == "/_sandbox/forget" and method == "POST":
+            doc = _json_object(body) if body else {}
+            uuids = doc.get("uuids") if doc is not None else None
+            if doc is None or not (uuids is None or isinstance(uuids, list)):
+                return _error(400, "100001", 'Body must be {"uuids": [...]} or empty.')
+            return _Reply(200, {"forgotten": gateway.forget(uuids)})
         if path == "/_sandbox/config" and method == "POST":
             changes = _json_object(body)
             if changes is None:
@@ -1004,6 +1075,10 @@ class SandboxGateway:
 
     def reset(self) -> None:
         self._gateway.reset()
+
+    def forget(self, uuids: list[str] | None = None) -> int:
+        """Lose these records (default: every pending one); returns how many were lost."""
+        return self._gateway.forget(uuids)
 
     def __enter__(self) -> SandboxGateway:
         return self.start()

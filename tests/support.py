@@ -31,6 +31,16 @@ def init_app(
     )
 
 
+def capture_sales(app: Any, count: int, card: str = VISA, amount: str = "10.00") -> list[str]:
+    """Queue `count` HKD sales on `card`; their uuids."""
+    return [
+        app.capture_sale(
+            amount=amount, currency="HKD", card_number=card, expiry="2912", cvv=TEST_CVV
+        ).uuid
+        for _ in range(count)
+    ]
+
+
 def files_containing(root: Path, needles: list[str]) -> list[str]:
     """Every file under root holding any needle as plain bytes (or UTF-16, as some tools write)."""
     hits = []

@@ -6,22 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import DECLINED_CARD, MASTERCARD, TEST_CVV, VISA, files_containing
+from support import DECLINED_CARD, MASTERCARD, TEST_CVV, VISA, capture_sales, files_containing
 
 from edge_app.domain.transactions import TxState
 from edge_app.sync.engine import EXIT_DONE, EXIT_NEEDS_PERSON, EXIT_RETRY_LATER, CancelToken
 from edge_app.sync.lock import SyncLock, SyncLocked
 
 FAST = {"query_interval": 0.1, "pending_wait": 5.0}
-
-
-def capture_sales(app: Any, count: int, card: str = VISA, amount: str = "10.00") -> list[str]:
-    return [
-        app.capture_sale(
-            amount=amount, currency="HKD", card_number=card, expiry="2912", cvv=TEST_CVV
-        ).uuid
-        for _ in range(count)
-    ]
 
 
 def states(app: Any, uuids: list[str]) -> list[str]:

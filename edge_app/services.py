@@ -546,6 +546,17 @@ class App:
                 (uuid,),
             )
 
+    def give_up_held(self, uuid: str) -> None:
+        """A manager decides a held record will never be sent: it fails and its card data is
+        erased now (instead of after the held time)."""
+        record = self.store.get(uuid)
+        if record is None:
+            raise ValidationError(f"No transaction with uuid {uuid} is stored.")
+        if record.state is not TxState.HELD:
+            raise ValidationError("Only transactions held for a manager can be given up.")
+        with self.store.transaction() as conn:
+            self.store.set_state(conn, record, TxState.FAILED, detail="given up by a manager")
+
     # -- import -------------------------------------------------------------------------------
 
     def import_transactions(self, path: Path) -> list[Capture]:

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from edge_app.domain.transactions import HELD_DAYS
 from edge_app.ui.i18n import tr
 
 STATE_WORDS = {
     "queued": "Waiting to send",
     "uploading": "Sending",
     "pending": "Waiting for the gateway's answer",
+    "held": "Held for a manager",
     "uploaded": "Accepted",
     "failed": "Failed",
     "cancelled": "Cancelled",
@@ -21,6 +23,7 @@ KIND_WORDS = {"sale": "Sale", "void": "Void", "refund": "Refund"}
 AGE_COLOURS = {"ok": "#1e7d32", "warn": "#b26a00", "refuse": "#b00020"}
 STATE_COLOURS = {
     "failed": "#b00020",
+    "held": "#b26a00",
     "pending": "#b26a00",
     "uploaded": "#1e7d32",
     "cancelled": "#6b6b6b",
@@ -85,6 +88,19 @@ def gateway_answer(record: Any) -> str:
         if record.duplicate:
             text += " " + tr("It had already arrived earlier, so it was not charged twice.")
         return text
+    if state == "held":
+        problem = record.error_desc or tr("no reason given")
+        text = tr("Not accepted by the gateway: {problem}").format(problem=problem)
+        if record.error_code:
+            text += " " + tr("(gateway code {code})").format(code=record.error_code)
+        return (
+            text
+            + " "
+            + tr(
+                "Its card data is kept, encrypted: a manager can send it again with Retry once "
+                "the cause is fixed, or give it up. It is given up by itself after {days} days."
+            ).format(days=HELD_DAYS)
+        )
     if state == "failed":
         problem = record.error_desc or tr("no reason given")
         text = tr("Refused: {problem}").format(problem=problem)
@@ -101,11 +117,13 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = [
         tr("Result: {outcome}").format(outcome=outcome_words(summary.get("outcome"))),
         tr(
-            "Accepted: {n}, already there: {d}, failed: {f}, still waiting for an answer: {p}"
+            "Accepted: {n}, already there: {d}, declined or failed: {f}, held for a manager: "
+            "{h}, still waiting for an answer: {p}"
         ).format(
             n=summary.get("uploaded", 0),
             d=summary.get("duplicates", 0),
             f=summary.get("failed", 0),
+            h=summary.get("held", 0),
             p=summary.get("pending", 0),
         ),
         tr("Still queued: {q}; card list changes sent: {b}, left: {bl}").format(
@@ -140,7 +158,8 @@ def age_text(status: Mapping[str, Any], warn_hours: float, refuse_hours: float) 
 
 def waiting_text(status: Mapping[str, Any]) -> str:
     counts = status.get("transactions", {})
-    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending"))
+    # Held records wait too (for a manager), and their amounts are in the unsent totals.
+    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending", "held"))
     totals = status.get("unsent_totals", {})
     text = tr("{n} waiting").format(n=waiting)
     if totals:

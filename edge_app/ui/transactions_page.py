@@ -58,6 +58,7 @@ STATE_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Not sent yet", ("queued", "uploading", "pending")),
     ("Waiting to send", ("queued",)),
     ("Waiting for the gateway's answer", ("pending",)),
+    ("Held for a manager", ("held",)),
     ("Accepted", ("uploaded",)),
     ("Failed", ("failed",)),
     ("Cancelled", ("cancelled",)),
@@ -376,7 +377,10 @@ class TransactionsPage(QWidget):
         self.refund_button.setObjectName("refund")
         self.retry_button = QPushButton(tr("Retry"))
         self.retry_button.setObjectName("retry")
-        for button in (self.void_button, self.refund_button, self.retry_button):
+        self.give_up_button = QPushButton(tr("Give up…"))
+        self.give_up_button.setObjectName("give_up")
+        buttons = (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
+        for button in buttons:
             button.setEnabled(False)
             actions.addWidget(button)
         detail_layout.addLayout(actions)
@@ -400,6 +404,7 @@ class TransactionsPage(QWidget):
         self.void_button.clicked.connect(self.void_selected)
         self.refund_button.clicked.connect(self.refund_selected)
         self.retry_button.clicked.connect(self.retry_selected)
+        self.give_up_button.clicked.connect(self.give_up_selected)
         self.model.modelReset.connect(self._selection_changed)
         self._all: int | None = None  # every record, when a filter hides some (counted aside)
         self.apply_filter()
@@ -510,7 +515,12 @@ class TransactionsPage(QWidget):
             for label in self.detail.values():
                 label.setText("")
             self.answer.setText(tr("Select a transaction to see its details."))
-            for button in (self.void_button, self.refund_button, self.retry_button):
+            for button in (
+                self.void_button,
+                self.refund_button,
+                self.retry_button,
+                self.give_up_button,
+            ):
                 button.setEnabled(False)
             return
         fresh = self.app.store.get(record.uuid) or record
@@ -547,7 +557,8 @@ class TransactionsPage(QWidget):
         state = record.state.value
         self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
         self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.retry_button.setEnabled(state == "failed")
+        self.retry_button.setEnabled(state in ("failed", "held"))
+        self.give_up_button.setEnabled(state == "held")
 
     # -- manager actions ----------------------------------------------------------------------
 
@@ -615,15 +626,27 @@ class TransactionsPage(QWidget):
         self._act(what, work)
 
     def retry_selected(self) -> None:
-        record = self.selected()
-        if record is None:
-            return
+        self._change_selected(
+            tr("send a failed transaction again"),
+            self.app.retry_failed,
+            tr("It will be sent again at the next sync."),
+        )
+
+    def give_up_selected(self) -> None:
+        self._change_selected(
+            tr("give up a held transaction for good (its card data is erased)"),
+            self.app.give_up_held,
+            tr("Given up: it will not be sent, and its card data was erased."),
+        )
+
+    def _change_selected(self, action: str, change: Callable[[str], None], done: str) -> None:
+        """A manager action on the selected record's uuid that needs no further question."""
 
         def work(rec: Any) -> str:
-            self.app.retry_failed(rec.uuid)
-            return tr("It will be sent again at the next sync.")
+            change(rec.uuid)
+            return done
 
-        self._act(tr("send a failed transaction again"), work)
+        self._act(action, work)
 
 
 def _day_start(day: QDate) -> float:

@@ -248,6 +248,10 @@
       <translation>等待閘道回覆</translation>
     </message>
     <message>
+      <source>Held for a manager</source>
+      <translation>待經理處理</translation>
+    </message>
+    <message>
       <source>Accepted</source>
       <translation>已接受</translation>
     </message>
@@ -348,6 +352,10 @@
       <translation>這筆先前已送達，所以不會重複扣款。</translation>
     </message>
     <message>
+      <source>Not accepted by the gateway: {problem}</source>
+      <translation>付款閘道沒有接受：{problem}</translation>
+    </message>
+    <message>
       <source>Refused: {problem}</source>
       <translation>被拒絕：{problem}</translation>
     </message>
@@ -356,8 +364,8 @@
       <translation>結果：{outcome}</translation>
     </message>
     <message>
-      <source>Accepted: {n}, already there: {d}, failed: {f}, still waiting for an answer: {p}</source>
-      <translation>已接受：{n}，先前已送達：{d}，失敗：{f}，仍待回覆：{p}</translation>
+      <source>Accepted: {n}, already there: {d}, declined or failed: {f}, held for a manager: {h}, still waiting for an answer: {p}</source>
+      <translation>已接受：{n}，先前已送達：{d}，被拒或失敗：{f}，待經理處理：{h}，仍待回覆：{p}</translation>
     </message>
     <message>
       <source>Still queued: {q}; card list changes sent: {b}, left: {bl}</source>
@@ -370,6 +378,10 @@
     <message>
       <source>Oldest unsent {age}: over {warn} h, sync now (sales stop at {limit} h)</source>
       <translation>最舊未送資料 {age}：超過 {warn} 小時，請立即同步（{limit} 小時後停止收款）</translation>
+    </message>
+    <message>
+      <source>Its card data is kept, encrypted: a manager can send it again with Retry once the cause is fixed, or give it up. It is given up by itself after {days} days.</source>
+      <translation>卡片資料仍加密保存：問題解決後，經理可以按「重試」再次送出，或放棄這筆交易。{days} 天後會自動放棄。</translation>
     </message>
     <message>
       <source>Last try: {problem}</source>
@@ -1008,6 +1020,10 @@
       <translation>重試</translation>
     </message>
     <message>
+      <source>Give up…</source>
+      <translation>放棄…</translation>
+    </message>
+    <message>
       <source>Refund queued; it is sent at the next sync.</source>
       <translation>退款已加入佇列；下次同步時送出。</translation>
     </message>
@@ -1018,6 +1034,14 @@
     <message>
       <source>send a failed transaction again</source>
       <translation>再次送出失敗的交易</translation>
+    </message>
+    <message>
+      <source>Given up: it will not be sent, and its card data was erased.</source>
+      <translation>已放棄：這筆交易不會送出，卡片資料已清除。</translation>
+    </message>
+    <message>
+      <source>give up a held transaction for good (its card data is erased)</source>
+      <translation>永久放棄一筆待處理的交易（卡片資料會被清除）</translation>
     </message>
     <message>
       <source>Show</source>

@@ -174,3 +174,32 @@ def test_the_real_pin_dialog_refuses_a_wrong_pin_and_accepts_the_right_one(
     QTimer.singleShot(20, answer)
     assert gate.require(None, "test") is True
     assert typed == ["9999", MANAGER_PIN]
+
+
+def test_a_held_sale_can_be_retried_or_given_up_with_the_pin(
+    qtbot: Any, gui_window: Any, gui_app: Any, gui_prompts: Any
+) -> None:
+    from edge_app.domain.transactions import TxState
+
+    held, other = capture(gui_app), capture(gui_app, amount="12.00")
+    for uuid in (held, other):
+        with gui_app.store.transaction() as conn:  # as if the gateway refused its parameters
+            gui_app.store.set_state(conn, gui_app.store.get(uuid), TxState.UPLOADING)
+            gui_app.store.set_state(conn, gui_app.store.get(uuid), TxState.HELD)
+    page = select(gui_window, held)
+    assert page.detail["state"].text() == "Held for a manager"
+    assert "Its card data is kept" in page.answer.text()
+    assert page.retry_button.isEnabled() and page.give_up_button.isEnabled()
+
+    gui_prompts.answers = [MANAGER_PIN]
+    qtbot.mouseClick(page.give_up_button, Qt.MouseButton.LeftButton)
+    assert gui_app.store.get(held).state is TxState.FAILED
+    assert gui_app.store.load_card(held) is None
+    assert "Given up" in page.banner.text()
+    assert not page.give_up_button.isEnabled() and page.retry_button.isEnabled()
+
+    page = select(gui_window, other)
+    gui_prompts.answers = [MANAGER_PIN]
+    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    assert gui_app.store.get(other).state is TxState.QUEUED
+    assert gui_app.store.load_card(other) is not None

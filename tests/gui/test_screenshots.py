@@ -12,6 +12,8 @@ from support import DECLINED_CARD, MASTERCARD, TEST_CVV, VISA
 
 from edge_app.ui.wizard import SetupWizard
 
+AMEX = "378282246310005"
+
 
 def save(widget: Any, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -27,8 +29,11 @@ def test_screenshots_of_every_screen(
 ) -> None:
     window = gui_window
     window.resize(1180, 760)
-    gui_gateway.set_options(decline_cards=frozenset({DECLINED_CARD}))
-    for card, amount in ((VISA, "120.00"), (MASTERCARD, "45.50"), (DECLINED_CARD, "88.00")):
+    gui_gateway.set_options(
+        decline_cards=frozenset({DECLINED_CARD}), refuse_cards=frozenset({AMEX})
+    )
+    sold = ((VISA, "120.00"), (MASTERCARD, "45.50"), (DECLINED_CARD, "88.00"), (AMEX, "30.00"))
+    for card, amount in sold:
         gui_app.capture_sale(
             amount=amount, currency="HKD", card_number=card, expiry="2912", cvv=TEST_CVV
         )
@@ -39,7 +44,7 @@ def test_screenshots_of_every_screen(
     )
     gui_app.blocklist_add([MASTERCARD])
     window.refresh_status()
-    qtbot.waitUntil(lambda: window.status.waiting.text().startswith("1 waiting"), timeout=3000)
+    qtbot.waitUntil(lambda: window.status.waiting.text().startswith("2 waiting"), timeout=3000)
 
     page = window.sale_page
     qtbot.keyClicks(page.amount, "abc")
@@ -64,6 +69,14 @@ def test_screenshots_of_every_screen(
     declined = next(r for r in rows if r.state.value == "failed")
     tx.select_uuid(declined.uuid)
     save(window, "04-transactions")
+    held = next(
+        tx.model.record(row)
+        for row in range(tx.model.rowCount())
+        if tx.model.record(row).state.value == "held"
+    )
+    tx.select_uuid(held.uuid)
+    assert tx.give_up_button.isEnabled()
+    save(window, "04b-transactions-held")
 
     window.show_page("blocklist")
     save(window, "05-card-block-list")

@@ -72,6 +72,7 @@ class Held:
     refunded: Decimal = Decimal(0)
     voided: bool = False
     queries_left: int = 0  # pending: answers "pending" to this many more queries
+    declined_later: bool = False  # pending, then a query says it was declined
 
 
 @dataclass
@@ -89,6 +90,7 @@ class ScriptedGateway:
     poison_cards: set[str] = field(default_factory=set)  # whole request 400 when present
     pending_cards: set[str] = field(default_factory=set)  # sale answered pending
     pending_queries: int = 0  # queries that still answer pending before the final answer
+    decline_after_pending: set[str] = field(default_factory=set)  # pending, then declined
     always: Fault | None = None  # the fault every request meets
     script: deque[Fault | None] = field(default_factory=deque)  # faults for the next requests
     on_card_block: Callable[[str, list[str]], None] | None = None  # local edits while in flight
@@ -173,6 +175,8 @@ class ScriptedGateway:
         if record.state == "pending":
             if record.queries_left > 0:
                 record.queries_left -= 1
+            elif record.declined_later:
+                record.state, record.error_code, record.brn = "failed", "110003", None
             else:
                 record.state = "success"
                 self.charges[uuid] += 1
@@ -246,6 +250,7 @@ class ScriptedGateway:
                 record.brn = self._new_brn()
                 if card in self.pending_cards:
                     record.state, record.queries_left = "pending", self.pending_queries
+                    record.declined_later = card in self.decline_after_pending
         else:
             refusal = self._follow_up_refusal(kind, item)
             if refusal is not None:

@@ -583,11 +583,9 @@ class SyncEngine:
     # -- the writer ---------------------------------------------------------------------------
 
     def _submit(self, write: Callable[[], None], *, wait: bool = False) -> None:
-        """Hand a write to the writer thread (or, outside a run's writer, do it here)."""
+        """Hand a write to the writer thread; with `wait`, until it is written."""
         writer = self._writer
-        if writer is None:
-            self._patiently(write)
-            return
+        assert writer is not None, "writes happen only while `run` has its writer"
         with self._lock:
             backlog = [w for w in self._writes if not w.done()]
         if len(backlog) > self.options.concurrency:

@@ -565,3 +565,111 @@ def test_adding_then_deleting_before_any_sync_sends_nothing(app: Any) -> None:
     app.blocklist_del([VISA])
     assert run(app, gateway).exit_code == EXIT_DONE
     assert gateway.calls == []
+
+
+def test_a_pending_sale_a_query_says_was_declined_is_final_and_erased(app: Any) -> None:
+    gateway = ScriptedGateway(pending_cards={VISA}, decline_after_pending={VISA})
+    uuid = capture_sales(app, 1)[0]
+    summary = run(app, gateway)
+    assert summary.exit_code == EXIT_NEEDS_PERSON
+    assert state(app, uuid) is TxState.FAILED and app.store.load_card(uuid) is None
+    assert any(line.startswith("Declined") for line in summary.needs_attention)
+
+
+@pytest.mark.parametrize("answer", ["server", "other_record"])
+def test_a_query_without_a_usable_answer_leaves_the_record_pending(app: Any, answer: str) -> None:
+    from dataclasses import replace
+
+    from edge_app.gateway.errors import TransientError
+
+    gateway = ScriptedGateway(pending_cards={VISA})
+    uuid = capture_sales(app, 1)[0]
+    original = gateway.query
+
+    def query(ident: str) -> Any:
+        if answer == "server":
+            raise TransientError("The gateway had a server error (HTTP 503).", status=503)
+        return replace(original(ident), uuid="00000000-0000-4000-8000-000000000001", brn="B-X")
+
+    gateway.query = query  # type: ignore[method-assign]
+    summary = run(app, gateway)
+    assert summary.exit_code == EXIT_RETRY_LATER and summary.pending == 1
+    assert state(app, uuid) is TxState.PENDING and app.store.load_card(uuid) is not None
+
+
+def test_a_run_stopping_answer_while_asking_for_missing_brns(app: Any) -> None:
+    gateway = ScriptedGateway()
+    uuid = capture_sales(app, 1)[0]
+    run(app, gateway)
+    with app.store.transaction() as conn:
+        conn.execute("UPDATE transactions SET brn = NULL WHERE uuid = ?", (uuid,))
+    refund = app.capture_refund(uuid, "2.00").uuid
+    gateway.always = "auth"
+    summary = run(app, gateway)
+    assert summary.exit_code == EXIT_NEEDS_PERSON
+    assert state(app, refund) is TxState.QUEUED
+
+
+def test_a_card_chunk_refused_as_a_whole_is_kept(app: Any) -> None:
+    app.blocklist_add([VISA])
+    summary = run(app, ScriptedGateway(always="refuse_400"))
+    assert summary.exit_code == EXIT_NEEDS_PERSON
+    assert "as a whole request" in " ".join(summary.needs_attention)
+    assert app.store.blocklist_counts() == {"cards": 1, "pending": 1, "failed": 0}
+
+
+def test_an_answer_for_a_record_that_moved_meanwhile_is_not_forced_on_it(app: Any) -> None:
+    """Defensive: the writer refuses a change the state machine forbids, and says so."""
+    gateway = ScriptedGateway()
+    a, b = capture_sales(app, 2)
+    original = gateway.upload
+
+    def upload(kind: Any, items: Any) -> Any:
+        results = original(kind, items)
+        with app.store.transaction() as conn:  # something moved `a` back to the queue
+            conn.execute("UPDATE transactions SET state = 'queued' WHERE uuid = ?", (a,))
+        return results
+
+    gateway.upload = upload  # type: ignore[method-assign]
+    summary = run(app, gateway, concurrency=1)
+    assert state(app, a) is TxState.QUEUED and state(app, b) is TxState.UPLOADED
+    assert summary.uploaded == 1
+    assert any("could not be recorded" in line for line in summary.needs_attention)
+    gateway.upload = original  # type: ignore[method-assign]
+    assert run(app, gateway).exit_code == EXIT_DONE
+    assert state(app, a) is TxState.UPLOADED and gateway.charges[a] == 1
+
+
+def test_a_disk_error_while_writing_answers_stops_the_run_and_loses_nothing(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage.errors import DiskFullError
+
+    gateway = ScriptedGateway()
+    uuids = capture_sales(app, 3)
+    original = outbox.apply_outcomes
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise DiskFullError("The disk is full; nothing was stored. Free some space and try again.")
+
+    monkeypatch.setattr(outbox, "apply_outcomes", full)
+    engine = SyncEngine(app.store, gateway, _options())
+    with pytest.raises(DiskFullError):
+        engine.run()
+    assert states(app, uuids) == {"queued"}  # back in the queue, card data kept
+    assert all(app.store.load_card(u) is not None for u in uuids)
+    monkeypatch.setattr(outbox, "apply_outcomes", original)
+    assert run(app, gateway).exit_code == EXIT_DONE
+    assert states(app, uuids) == {"uploaded"} and set(gateway.charges.values()) == {1}
+
+
+def test_cancel_while_waiting_for_a_busy_database(app: Any, home: Path) -> None:
+    app.store.conn.execute("PRAGMA busy_timeout = 100")
+    uuids = capture_sales(app, 1)
+    holder = _hold_write_lock(home, 2.0)
+    cancel = CancelToken()
+    threading.Timer(0.5, cancel.cancel).start()
+    summary = run(app, ScriptedGateway(), cancel=cancel, busy_wait=30.0)
+    holder.join()
+    assert summary.cancelled and summary.exit_code == EXIT_RETRY_LATER
+    assert states(app, uuids) == {"queued"}

@@ -296,6 +296,24 @@ def open_database(
     return conn
 
 
+def open_reader(path: Path, key: bytes) -> Connection:
+    """A read-only connection to an open installation's queue (the writer migrated it).
+
+    For screens that page through the queue: in WAL mode its reads see the last commit and never
+    wait for the writer. It cannot write (`query_only`), so a bug there cannot change a record.
+    """
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    try:
+        _apply_key(conn, key)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.Error as exc:
+        conn.close()
+        raise classify_sqlite_error(exc) from None
+    return conn
+
+
 def _check_pages(conn: Connection) -> None:
     """Refuse a file with any page that fails its HMAC (damage anywhere, not only on page 1).
 

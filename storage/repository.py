@@ -123,6 +123,10 @@ class BlockEntry:
         return pending_operation(self.desired, self.on_gateway, self.in_doubt)
 
 
+# (at_ts, event, from_state, to_state, detail) of one audit entry
+AuditRow = tuple[float, str, str | None, str | None, str | None]
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     return int(amount.scaleb(MINOR_UNITS[currency]))
 
@@ -335,6 +339,16 @@ class Store:
             )
             return int(cur.rowcount)
 
+    def requeue_for_retry(self, record: TxRecord) -> None:
+        """A manager's Retry: queued again with its tries and last error cleared, same uuid."""
+        with self.transaction() as conn:
+            self.set_state(conn, record, TxState.QUEUED, detail="retry requested")
+            conn.execute(
+                "UPDATE transactions SET attempts = 0, next_attempt_ts = 0, error_code = NULL, "
+                "error_desc = NULL WHERE uuid = ?",
+                (record.uuid,),
+            )
+
     # -- reading transactions -----------------------------------------------------------------
 
     def find(self, ident: str) -> TxRecord | None:
@@ -453,7 +467,7 @@ class Store:
         )
         return [TxRecord.from_row(r) for r in rows]
 
-    def audit_trail(self, uuid: str) -> list[tuple[float, str, str | None, str | None, str | None]]:
+    def audit_trail(self, uuid: str) -> list[AuditRow]:
         rows = self.query(
             "SELECT at_ts, event, from_state, to_state, detail FROM audit "
             "WHERE tx_uuid = ? ORDER BY id",

@@ -9,7 +9,7 @@ record final.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -62,7 +62,7 @@ def recover_interrupted(store: Store) -> int:
 # A record's next attempt is never more than this far ahead; anything later means the clock was
 # moved back since it was scheduled, and the record is ready now rather than stuck for days.
 MAX_RETRY_DELAY = 3600.0
-READY = "(next_attempt_ts <= ? OR next_attempt_ts > ? + 3600.0)"
+READY = f"(next_attempt_ts <= ? OR next_attempt_ts > ? + {MAX_RETRY_DELAY})"
 
 
 def count_ready(store: Store, kind: TxKind, now: float) -> int:
@@ -148,66 +148,69 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
     """
     if not outcomes:
         return []
-    refused: list[str] = []
     with store.transaction() as conn:
         now = store.now()
-        states = _states(conn, [o.uuid for o in outcomes])
-        kept: list[tuple[object, ...]] = []
-        erased: list[tuple[object, ...]] = []
-        audits: list[tuple[object, ...]] = []
-        origins: list[tuple[str, str]] = []
-        for outcome in outcomes:
-            old = states.get(outcome.uuid)
-            if old is None or (old is outcome.state and old is not TxState.PENDING):
-                continue
-            if not is_allowed(old, outcome.state):
-                refused.append(outcome.uuid)
-                continue
-            final = outcome.state in FINAL_STATES
-            (erased if final else kept).append(
-                (
-                    outcome.state.value,
-                    outcome.brn,
-                    outcome.error_code,
-                    outcome.error_desc,
-                    int(outcome.duplicate),
-                    1 if outcome.count_attempt else 0,
-                    outcome.retry_at or 0,
-                    now,
-                    outcome.uuid,
-                )
-            )
-            states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
-            if old is not outcome.state:
-                audits.append(
-                    (
-                        now,
-                        outcome.uuid,
-                        old.value,
-                        outcome.state.value,
-                        outcome.detail or _detail(outcome),
-                    )
-                )
-            if outcome.state is TxState.UPLOADED and outcome.brn:
-                origins.append((outcome.brn, outcome.uuid))  # its voids and refunds can go now
+        plan = _plan(outcomes, _states(conn, [o.uuid for o in outcomes]), now)
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
             "updated_ts = ?{erase} WHERE uuid = ?"
         )
-        if kept:
-            conn.executemany(update.format(erase=""), kept)
-        if erased:
-            conn.executemany(update.format(erase=", card_data = NULL"), erased)
-        if audits:
+        if plan.kept:
+            conn.executemany(update.format(erase=""), plan.kept)
+        if plan.erased:
+            conn.executemany(update.format(erase=", card_data = NULL"), plan.erased)
+        if plan.audits:
             conn.executemany(
                 "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
                 "VALUES (?, ?, 'state', ?, ?, ?)",
-                audits,
+                plan.audits,
             )
-        if origins:
-            _set_origin_brns(conn, origins)
-    return refused
+        if plan.origins:
+            _set_origin_brns(conn, plan.origins)
+    return plan.refused
+
+
+@dataclass
+class _Plan:
+    """The rows one batch of outcomes writes, grouped by statement."""
+
+    kept: list[tuple[object, ...]] = field(default_factory=list)  # card data stays
+    erased: list[tuple[object, ...]] = field(default_factory=list)  # final: card data erased
+    audits: list[tuple[object, ...]] = field(default_factory=list)
+    origins: list[tuple[str, str]] = field(default_factory=list)  # (brn, sale uuid)
+    refused: list[str] = field(default_factory=list)  # not an arrow of the state machine
+
+
+def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -> _Plan:
+    plan = _Plan()
+    for outcome in outcomes:
+        old = states.get(outcome.uuid)
+        if old is None or (old is outcome.state and old is not TxState.PENDING):
+            continue
+        if not is_allowed(old, outcome.state):
+            plan.refused.append(outcome.uuid)
+            continue
+        (plan.erased if outcome.state in FINAL_STATES else plan.kept).append(
+            (
+                outcome.state.value,
+                outcome.brn,
+                outcome.error_code,
+                outcome.error_desc,
+                int(outcome.duplicate),
+                1 if outcome.count_attempt else 0,
+                outcome.retry_at or 0,
+                now,
+                outcome.uuid,
+            )
+        )
+        states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
+        if old is not outcome.state:
+            detail = outcome.detail or _detail(outcome)
+            plan.audits.append((now, outcome.uuid, old.value, outcome.state.value, detail))
+        if outcome.state is TxState.UPLOADED and outcome.brn:
+            plan.origins.append((outcome.brn, outcome.uuid))  # its voids and refunds can go now
+    return plan
 
 
 def is_allowed(old: TxState, new: TxState) -> bool:

@@ -41,6 +41,17 @@ def capture_sales(app: Any, count: int, card: str = VISA, amount: str = "10.00")
     ]
 
 
+def listed_cards(app: Any) -> set[str]:
+    """The store's card list as masked numbers (full numbers never leave the database)."""
+    return {entry.masked for entry in app.iter_card_list_entries() if entry.desired}
+
+
+def masked(numbers: Any) -> set[str]:
+    from edge_app.domain.card import mask_card_number
+
+    return {mask_card_number(n) for n in numbers}
+
+
 def files_containing(root: Path, needles: list[str]) -> list[str]:
     """Every file under root holding any needle as plain bytes (or UTF-16, as some tools write)."""
     hits = []

@@ -1,0 +1,129 @@
+"""The store's card block list: the local wish per card and what the gateway holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from edge_app.domain.card import mask_card_number
+from storage.base import StoreBase
+from storage.db import Connection
+from storage.records import BlockEntry
+
+
+class CardListRows(StoreBase):
+    def blocklist_change(self, conn: Connection, numbers: Iterable[str], *, desired: bool) -> int:
+        """Set the wanted state of each card (already validated) inside the caller's transaction.
+
+        The pending operation is derived from `desired` vs `on_gateway`, so an add followed by a
+        delete before any sync leaves nothing to send; a card whose request went out without a
+        known answer (`in_doubt`) keeps its row, since the gateway may hold it. Returns how
+        many cards changed.
+        """
+        changed = 0
+        now = self.now()
+        for number in numbers:
+            row = conn.execute(
+                "SELECT desired, on_gateway, in_doubt FROM blocklist WHERE card_number = ?",
+                (number,),
+            ).fetchone()
+            if row is None:
+                if not desired:
+                    continue  # deleting a card we never had: nothing to do
+                conn.execute(
+                    "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
+                    "VALUES (?, ?, 1, 0, ?)",
+                    (number, mask_card_number(number), now),
+                )
+            elif bool(row[0]) == desired:
+                continue
+            elif not desired and not row[1] and not row[2]:
+                conn.execute("DELETE FROM blocklist WHERE card_number = ?", (number,))
+            else:
+                conn.execute(
+                    "UPDATE blocklist SET desired = ?, failed_reason = NULL, updated_ts = ? "
+                    "WHERE card_number = ?",
+                    (int(desired), now, number),
+                )
+            changed += 1
+        if changed:
+            self.audit(
+                conn, "blocklist_add" if desired else "blocklist_del", detail=f"{changed} card(s)"
+            )
+        return changed
+
+    def blocklist_is_listed(self, number: str) -> bool:
+        rows = self.query("SELECT desired FROM blocklist WHERE card_number = ?", (number,))
+        return bool(rows and rows[0][0])
+
+    def blocklist_counts(self) -> dict[str, int]:
+        rows = self.query(
+            "SELECT "
+            "coalesce(sum(desired), 0), "
+            "coalesce(sum((desired != on_gateway OR in_doubt = 1) AND failed_reason IS NULL), 0), "
+            "coalesce(sum(failed_reason IS NOT NULL), 0) FROM blocklist"
+        )
+        cards, pending, failed = rows[0]
+        return {"cards": int(cards), "pending": int(pending), "failed": int(failed)}
+
+    def blocklist_entries(
+        self, *, text: str = "", offset: int = 0, limit: int = 500
+    ) -> list[BlockEntry]:
+        """Entries for display: masked numbers only, including pending deletes."""
+        like = f"%{text.strip()}%"
+        rows = self.query(
+            "SELECT masked, desired, on_gateway, failed_reason, in_doubt FROM blocklist "
+            "WHERE masked LIKE ? ORDER BY masked LIMIT ? OFFSET ?",
+            (like, limit, offset),
+        )
+        return [BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3], bool(r[4])) for r in rows]
+
+    def blocklist_pending_chunk(self, op: str, after: str, limit: int) -> list[str]:
+        """Up to `limit` card numbers needing `op` ('add' or 'del'), after `after` (keyset)."""
+        desired = 1 if op == "add" else 0
+        rows = self.query(
+            "SELECT card_number FROM blocklist WHERE desired = ? "
+            "AND (on_gateway = ? OR in_doubt = 1) "
+            "AND failed_reason IS NULL AND card_number > ? ORDER BY card_number LIMIT ?",
+            (desired, 1 - desired, after, limit),
+        )
+        return [str(r[0]) for r in rows]
+
+    def blocklist_mark_sending(self, numbers: Sequence[str]) -> None:
+        """A request about these cards is about to go: until its answer, they are in doubt."""
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE blocklist SET in_doubt = 1 WHERE card_number = ?", [(n,) for n in numbers]
+            )
+
+    def blocklist_mark_synced(self, op: str, numbers: Sequence[str]) -> None:
+        """The gateway applied `op` to these cards: one transaction for the whole chunk.
+
+        What is recorded is what the gateway now holds (`on_gateway`), whatever the local list
+        wants by now: an edit made while the chunk was on the wire is kept and becomes the next
+        sync's change. A card deleted locally while its add was in flight gets its row back (as
+        a pending delete), so the gateway never keeps a card the store no longer lists.
+        """
+        on_gateway = 1 if op == "add" else 0
+        now = self.now()
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
+                "VALUES (?, ?, 0, ?, ?) ON CONFLICT(card_number) DO UPDATE SET "
+                "on_gateway = excluded.on_gateway, in_doubt = 0, "
+                "updated_ts = excluded.updated_ts",
+                [(n, mask_card_number(n), on_gateway, now) for n in numbers],
+            )
+            conn.executemany(
+                "DELETE FROM blocklist WHERE card_number = ? AND desired = 0 AND on_gateway = 0 "
+                "AND in_doubt = 0",
+                [(n,) for n in numbers],
+            )
+            self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)")
+
+    def blocklist_mark_failed(self, numbers: Sequence[str], reason: str) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE blocklist SET failed_reason = ?, updated_ts = ? WHERE card_number = ?",
+                [(reason, self.now(), n) for n in numbers],
+            )
+            self.audit(conn, "blocklist_failed", detail=f"{len(numbers)} card(s): {reason}")

@@ -1,0 +1,58 @@
+"""Settings and secrets kept inside the encrypted database, and the history of sync runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from storage.base import StoreBase
+
+
+class SettingsAndHistory(StoreBase):
+    def get_setting(self, name: str) -> str | None:
+        rows = self.query("SELECT value FROM settings WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else None
+
+    def set_setting(self, name: str, value: str | None, *, audit_detail: str | None = None) -> None:
+        with self.transaction() as conn:
+            if value is None:
+                conn.execute("DELETE FROM settings WHERE name = ?", (name,))
+            else:
+                conn.execute(
+                    "INSERT INTO settings (name, value) VALUES (?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (name, value),
+                )
+            self.audit(conn, "setting", detail=audit_detail or name)
+
+    def start_sync_run(self, trigger: str) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO sync_runs (started_ts, trigger) VALUES (?, ?)", (self.now(), trigger)
+            )
+            return int(cur.lastrowid)
+
+    def finish_sync_run(self, run_id: int, outcome: str, summary: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sync_runs SET finished_ts = ?, outcome = ?, summary = ? WHERE id = ?",
+                (self.now(), outcome, json.dumps(summary), run_id),
+            )
+
+    def sync_runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.query(
+            "SELECT id, started_ts, finished_ts, trigger, outcome, summary FROM sync_runs "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {
+                "id": r[0],
+                "started_ts": r[1],
+                "finished_ts": r[2],
+                "trigger": r[3],
+                "outcome": r[4],
+                "summary": json.loads(r[5]) if r[5] else None,
+            }
+            for r in rows
+        ]

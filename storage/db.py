@@ -21,6 +21,7 @@ from storage.errors import (
     DatabaseMissingError,
     DatabaseTooNewError,
     DiskFullError,
+    StorageBug,
     StorageError,
 )
 from storage.files import create_private_file
@@ -163,26 +164,41 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def classify_sqlite_error(exc: BaseException) -> StorageError:
-    """Sort an SQLite error into a plain-words environment error (disk, damage, lock)."""
-    text = str(exc).lower()
-    if "disk is full" in text or "database or disk is full" in text:
-        return DiskFullError("The disk is full; nothing was stored. Free some space and try again.")
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return DatabaseDamagedError(
-            "The database file is damaged; see 'Damaged database' in docs/operations.md."
-        )
-    if "disk i/o error" in text:
-        # e.g. no space left, a file size limit, a failing disk or a removed USB drive
-        return StorageError(
-            "The database file could not be written or read (disk error or no space left); "
-            "nothing was stored. Check the disk and free some space."
-        )
-    if "locked" in text or "busy" in text:
-        return DatabaseBusyError("The database is busy in another program; try again in a moment.")
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return StorageError("The database file cannot be written; check its permissions and disk.")
-    return StorageError("The database reported an error; nothing was stored.")
+# SQLite's primary result codes (the low byte of `sqlite_errorcode`) that come from the
+# environment - the disk, the file, another program - and the sentence a person reads for each.
+# Any other code (a statement refused as wrong, a constraint, misuse) is a bug in this program.
+_BUSY = "The database is busy in another program; try again in a moment."
+_DAMAGED = "The database file is damaged; see 'Damaged database' in docs/operations.md."
+_IO = (
+    "The database file could not be written or read (disk error or no space left); "
+    "nothing was stored. Check the disk and free some space."
+)
+_CANNOT_WRITE = "The database file cannot be written; check its permissions and disk."
+_ENVIRONMENT: dict[int, tuple[type[StorageError], str]] = {
+    5: (DatabaseBusyError, _BUSY),  # SQLITE_BUSY
+    6: (DatabaseBusyError, _BUSY),  # SQLITE_LOCKED
+    7: (StorageError, "The computer ran out of memory; nothing was stored."),  # SQLITE_NOMEM
+    8: (StorageError, _CANNOT_WRITE),  # SQLITE_READONLY
+    10: (StorageError, _IO),  # SQLITE_IOERR: a full disk, a size limit, a failing drive
+    11: (DatabaseDamagedError, _DAMAGED),  # SQLITE_CORRUPT
+    13: (DiskFullError, "The disk is full; nothing was stored. Free some space and try again."),
+    14: (StorageError, _CANNOT_WRITE),  # SQLITE_CANTOPEN
+    15: (DatabaseBusyError, _BUSY),  # SQLITE_PROTOCOL: a lock race with another program
+    23: (StorageError, _CANNOT_WRITE),  # SQLITE_AUTH
+    26: (DatabaseDamagedError, _DAMAGED),  # SQLITE_NOTADB
+    3: (StorageError, _CANNOT_WRITE),  # SQLITE_PERM
+}
+
+
+def classify_sqlite_error(exc: BaseException) -> StorageError | StorageBug:
+    """Sort an SQLite error by its result code: an environment error in plain words (disk,
+    damage, lock, permissions), or a `StorageBug` (a wrong statement: exit 1, logged)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _ENVIRONMENT:
+        kind, sentence = _ENVIRONMENT[code & 0xFF]
+        return kind(sentence)
+    name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    return StorageBug(f"The database refused a statement of this program ({name}).")
 
 
 def _apply_key(conn: Connection, key: bytes) -> None:

@@ -31,3 +31,10 @@ class DiskFullError(StorageError):
 
 class DatabaseBusyError(StorageError):
     """Another program held the database's write lock for longer than the busy timeout."""
+
+
+class StorageBug(Exception):
+    """The database refused a statement as wrong: a bug in this program, not the environment.
+
+    Not a `StorageError`, so it is never reported as bad input: the command line exits 1.
+    """

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from edge_app.domain.errors import FormErrors, ValidationError
+from edge_app.domain.errors import FieldProblems, ValidationError
 
 READER_MODES: tuple[str, ...] = ("manual", "swipe", "contact", "contactless")
 CHIP_MODES: frozenset[str] = frozenset({"contact", "contactless"})
@@ -303,90 +303,26 @@ def validate_card(
     given ones must match it. Raises `FormErrors` with fields reader_mode, card_number,
     expiry, cvv, track2, card_sn, icc, holder_name.
     """
-    errors: dict[str, str] = {}
-    mode: str | None = None
-    try:
-        mode = _check_reader_mode(reader_mode)
-    except ValidationError as exc:
-        errors["reader_mode"] = exc.message
-
-    track: Track2 | None = None
+    found = FieldProblems()
+    mode = found.check("reader_mode", _check_reader_mode, reader_mode)
     track_text = _given(track2)
-    if track_text is not None:
-        try:
-            track = parse_track2(track_text)
-        except ValidationError as exc:
-            errors["track2"] = exc.message
-    elif mode is not None and mode != "manual":
-        errors["track2"] = f"Card reader data (track 2) is required for {mode}; read the card."
-
-    number: str | None = None
-    number_text = _given(card_number)
-    if number_text is not None:
-        try:
-            number = normalize_card_number(number_text)
-        except ValidationError as exc:
-            errors["card_number"] = exc.message
-        if number is not None and track is not None and number != track.card_number:
-            errors["card_number"] = "Card number does not match the card reader data."
-    elif track is not None:
-        number = track.card_number
-    elif mode == "manual" or (mode is None and track_text is None):
-        errors["card_number"] = "Card number is required."
-
-    valid_expiry: str | None = None
-    expiry_text = _given(expiry)
-    if expiry_text is None and track is not None:
-        expiry_text = track.expiry
-    if expiry_text is not None:
-        try:
-            valid_expiry = validate_expiry(expiry_text, today)
-        except ValidationError as exc:
-            errors["expiry"] = exc.message
-        if valid_expiry is not None and track is not None and valid_expiry != track.expiry:
-            errors["expiry"] = "Expiry does not match the card reader data."
-    elif track_text is None and mode in ("manual", None):
-        errors["expiry"] = "Expiry is required."
-
-    valid_cvv: str | None = None
-    cvv_text = _given(cvv)
-    if cvv_text is not None:
-        try:
-            valid_cvv = validate_cvv(cvv_text)
-        except ValidationError as exc:
-            errors["cvv"] = exc.message
-
+    track = found.check("track2", parse_track2, track_text)
+    if track_text is None and mode is not None and mode != "manual":
+        found.add("track2", f"Card reader data (track 2) is required for {mode}; read the card.")
+    number = _card_number(found, _given(card_number), track, mode, track_text)
+    valid_expiry = _expiry(found, _given(expiry), track, mode, track_text, today)
+    valid_cvv = found.check("cvv", validate_cvv, _given(cvv))
     chip = mode in CHIP_MODES
-    valid_sn: str | None = None
     sn_text = _given(card_sn)
-    if sn_text is not None:
-        try:
-            valid_sn = _check_card_sn(sn_text)
-        except ValidationError as exc:
-            errors["card_sn"] = exc.message
-    elif chip:
-        errors["card_sn"] = f"Card sequence number is required for {mode}; read the card."
-
-    valid_icc: str | None = None
+    valid_sn = found.check("card_sn", _check_card_sn, sn_text)
+    if sn_text is None and chip:
+        found.add("card_sn", f"Card sequence number is required for {mode}; read the card.")
     icc_text = _given(icc_request)
-    if icc_text is not None:
-        try:
-            valid_icc = _check_icc(icc_text)
-        except ValidationError as exc:
-            errors["icc"] = exc.message
-    elif chip:
-        errors["icc"] = f"Chip data (ICC) is required for {mode}; read the card."
-
-    valid_name: str | None = None
-    name_text = _given(holder_name)
-    if name_text is not None:
-        try:
-            valid_name = _check_holder_name(name_text)
-        except ValidationError as exc:
-            errors["holder_name"] = exc.message
-
-    if errors:
-        raise FormErrors(errors)
+    valid_icc = found.check("icc", _check_icc, icc_text)
+    if icc_text is None and chip:
+        found.add("icc", f"Chip data (ICC) is required for {mode}; read the card.")
+    valid_name = found.check("holder_name", _check_holder_name, _given(holder_name))
+    found.raise_if_any()
     assert mode is not None
     assert number is not None
     assert valid_expiry is not None
@@ -400,3 +336,44 @@ def validate_card(
         icc_request=valid_icc,
         holder_name=valid_name,
     )
+
+
+def _card_number(
+    found: FieldProblems,
+    text: str | None,
+    track: Track2 | None,
+    mode: str | None,
+    track_text: str | None,
+) -> str | None:
+    """The typed card number (it must match track 2), or track 2's, or a "required" problem."""
+    if text is not None:
+        number = found.check("card_number", normalize_card_number, text)
+        if number is not None and track is not None and number != track.card_number:
+            found.add("card_number", "Card number does not match the card reader data.")
+        return number
+    if track is not None:
+        return track.card_number
+    if mode == "manual" or (mode is None and track_text is None):
+        found.add("card_number", "Card number is required.")
+    return None
+
+
+def _expiry(
+    found: FieldProblems,
+    text: str | None,
+    track: Track2 | None,
+    mode: str | None,
+    track_text: str | None,
+    today: date,
+) -> str | None:
+    """The typed expiry (it must match track 2), or track 2's, or a "required" problem."""
+    if text is None and track is not None:
+        text = track.expiry
+    if text is None:
+        if track_text is None and mode in ("manual", None):
+            found.add("expiry", "Expiry is required.")
+        return None
+    expiry = found.check("expiry", lambda value: validate_expiry(value, today), text)
+    if expiry is not None and track is not None and expiry != track.expiry:
+        found.add("expiry", "Expiry does not match the card reader data.")
+    return expiry

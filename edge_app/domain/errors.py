@@ -5,7 +5,10 @@ Messages never contain card data: callers refer to a card by its masked form onl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class ValidationError(ValueError):
@@ -40,3 +43,28 @@ class FormErrors(ValidationError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.errors,))
+
+
+class FieldProblems:
+    """Collects every field's problem of one form, in the order the fields are checked."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, field: str, rule: Callable[[str], T], text: str | None) -> T | None:
+        """`rule(text)`, or None when there is no text or the rule refuses it (kept as
+        `field`'s problem)."""
+        if text is None:
+            return None
+        try:
+            return rule(text)
+        except ValidationError as exc:
+            self.errors[field] = exc.message
+            return None
+
+    def add(self, field: str, message: str) -> None:
+        self.errors[field] = message
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise FormErrors(self.errors)

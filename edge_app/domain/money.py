@@ -158,15 +158,3 @@ def format_amount(amount: Decimal, currency: str) -> str:
     if quantized == 0:
         quantized = abs(quantized)  # never "-0.00"
     return format(quantized, "f")
-
-
-def amounts_equal(a: str | Decimal, b: str | Decimal) -> bool:
-    """Compare two amounts as decimals ("2" equals "2.00"); anything unreadable is unequal."""
-    try:
-        left = a if isinstance(a, Decimal) else Decimal(a.strip())
-        right = b if isinstance(b, Decimal) else Decimal(b.strip())
-        if not (left.is_finite() and right.is_finite()):
-            return False
-        return left == right
-    except (InvalidOperation, ValueError, AttributeError):
-        return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid as uuid_module
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from edge_app.domain.card import CardData, validate_card
-from edge_app.domain.errors import FormErrors, ValidationError
+from edge_app.domain.errors import FieldProblems, FormErrors, ValidationError
 from edge_app.domain.money import (
     check_amount_shape,
     format_amount,
@@ -198,34 +198,13 @@ def validate_sale(
 
     Blank optional inputs count as missing; a missing uuid gets a new random one.
     """
-    errors: dict[str, str] = {}
-
-    code: str | None = None
-    currency_error: str | None = None
-    try:
-        code = validate_currency(currency)
-    except ValidationError as exc:
-        currency_error = exc.message
-
-    def money(text: str, field: str, allow_zero: bool) -> Decimal | None:
-        try:
-            if code is None:
-                # Still report what is wrong with the number itself.
-                check_amount_shape(text, field=field, allow_zero=allow_zero)
-                return None
-            return parse_amount(text, code, field=field, allow_zero=allow_zero)
-        except ValidationError as exc:
-            errors[field] = exc.message
-            return None
-
+    found = FieldProblems()
+    currency_problem = FieldProblems()
+    code = currency_problem.check("currency", validate_currency, currency)
     # Field order in the result: amount, currency, tips, then the card, then the rest.
-    value = money(amount, "amount", allow_zero=False)
-    if currency_error is not None:
-        errors["currency"] = currency_error
-    tips_value: Decimal | None = None
-    if tips is not None and tips.strip():
-        tips_value = money(tips, "tips", allow_zero=True)
-
+    value = found.check("amount", _amount_rule(code, "amount", allow_zero=False), amount)
+    found.errors.update(currency_problem.errors)
+    tips_value = found.check("tips", _amount_rule(code, "tips", allow_zero=True), _given(tips))
     card: CardData | None = None
     try:
         card = validate_card(
@@ -240,26 +219,11 @@ def validate_sale(
             today=today,
         )
     except FormErrors as exc:
-        errors.update(exc.errors)
-
-    code_value: str | None = None
-    if auth_code is not None and auth_code.strip():
-        try:
-            code_value = validate_auth_code(auth_code)
-        except ValidationError as exc:
-            errors["auth_code"] = exc.message
-
-    sale_uuid: str | None = None
-    if uuid is not None and uuid.strip():
-        try:
-            sale_uuid = validate_uuid(uuid)
-        except ValidationError as exc:
-            errors["uuid"] = exc.message
-    else:
-        sale_uuid = new_uuid()
-
-    if errors:
-        raise FormErrors(errors)
+        found.errors.update(exc.errors)
+    code_value = found.check("auth_code", validate_auth_code, _given(auth_code))
+    uuid_text = _given(uuid)
+    sale_uuid = found.check("uuid", validate_uuid, uuid_text) if uuid_text else new_uuid()
+    found.raise_if_any()
     assert value is not None
     assert code is not None
     assert card is not None
@@ -272,6 +236,25 @@ def validate_sale(
         card=card,
         auth_code=code_value,
     )
+
+
+def _given(text: str | None) -> str | None:
+    """A form input, or None when it is missing or blank."""
+    return text if text is not None and text.strip() else None
+
+
+def _amount_rule(
+    currency: str | None, field: str, *, allow_zero: bool
+) -> Callable[[str], Decimal | None]:
+    """Parse an amount in `currency`; without a valid currency, still check the number itself."""
+
+    def rule(text: str) -> Decimal | None:
+        if currency is None:
+            check_amount_shape(text, field=field, allow_zero=allow_zero)
+            return None
+        return parse_amount(text, currency, field=field, allow_zero=allow_zero)
+
+    return rule
 
 
 def check_void(sale: SaleStatus) -> None:

@@ -54,6 +54,7 @@ from edge_app.gateway.errors import (
     StoreConfigurationError,
     TransientError,
     describe_code,
+    is_known_transient,
     scrub_text,
 )
 from edge_app.gateway.retry import parse_retry_after
@@ -61,8 +62,6 @@ from edge_app.gateway.retry import parse_retry_after
 log = logging.getLogger("edge_app.gateway")
 
 MAX_CONNECTIONS = 8
-# Whole-request codes after which the same request may succeed later (contract error table).
-_TRANSIENT_CODES = frozenset({"100007", "100024", "110007", "110010"})
 
 
 @dataclass(frozen=True)
@@ -453,7 +452,7 @@ class GatewayClient:
                 error_code=code,
                 status=status,
             )
-        if status == 408 or code in _TRANSIENT_CODES:
+        if status == 408 or is_known_transient(code):
             return TransientError(
                 f"The gateway could not take the request now (HTTP {status}): "
                 f"{describe_code(code, desc)}",

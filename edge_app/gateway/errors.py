@@ -153,6 +153,12 @@ _DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){11,18}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
+def is_known_transient(code: str | None) -> bool:
+    """A code the contract's table names transient (a whole request refused with it may pass
+    later); unknown codes are not, for a whole-request refusal."""
+    return code is not None and _CODE_CLASSES.get(code.strip()) == "transient"
+
+
 def classify_code(code: str | None) -> CodeClass:
     """How the uploader treats a gateway error code; unknown codes are transient (capped)."""
     if code is None:

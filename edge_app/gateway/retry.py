@@ -71,8 +71,3 @@ def next_delay(
     if isinstance(error, TransientError) and error.retry_after is not None:
         delay = max(delay, min(error.retry_after, MAX_RETRY_AFTER))
     return delay
-
-
-def should_retry(error: GatewayError, attempt: int, max_attempts: int) -> bool:
-    """Whether to try again after attempt number `attempt` (0-based) failed with `error`."""
-    return error.should_retry and attempt + 1 < max_attempts

@@ -8,11 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from edge_app.gateway.errors import (
-    AuthError,
-    OutcomeUnknown,
-    PermanentError,
     RateLimited,
-    StoreConfigurationError,
     TransientError,
 )
 from edge_app.gateway.retry import (
@@ -21,7 +17,6 @@ from edge_app.gateway.retry import (
     backoff_delay,
     next_delay,
     parse_retry_after,
-    should_retry,
 )
 
 NOW = datetime(2015, 10, 21, 7, 27, 0, tzinfo=UTC)
@@ -88,15 +83,6 @@ def test_next_delay_honours_a_longer_retry_after() -> None:
     huge = RateLimited("slow down", status=429, retry_after=1e9)
     assert next_delay(huge, 0, rand=lambda: 0.5) == MAX_RETRY_AFTER
     assert next_delay(TransientError("x"), 2, rand=lambda: 0.25) == 1.0
-
-
-def test_should_retry_follows_the_flag_and_the_attempt_cap() -> None:
-    assert should_retry(TransientError("x"), 0, 3)
-    assert should_retry(OutcomeUnknown("x"), 1, 3)
-    assert not should_retry(TransientError("x"), 2, 3)
-    assert not should_retry(PermanentError("x"), 0, 3)
-    assert not should_retry(StoreConfigurationError("x"), 0, 3)
-    assert not should_retry(AuthError("x"), 0, 3)
 
 
 def test_retry_after_relative_to_now() -> None:

@@ -183,3 +183,51 @@ def test_offline_limit_reads_come_from_the_state_index_alone(tmp_path: Path) -> 
         plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "COVERING INDEX transactions_state" in plan, plan
     store.close()
+
+
+class _Coded(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__("message text is not read")
+        self.sqlite_errorcode = code
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "words"),
+    [
+        (13, "DiskFullError", "disk is full"),  # SQLITE_FULL
+        (10 | (3 << 8), "StorageError", "could not be written or read"),  # SQLITE_IOERR_WRITE
+        (5, "DatabaseBusyError", "busy"),  # SQLITE_BUSY
+        (6 | (1 << 8), "DatabaseBusyError", "busy"),  # SQLITE_LOCKED_SHAREDCACHE
+        (11, "DatabaseDamagedError", "damaged"),  # SQLITE_CORRUPT
+        (26, "DatabaseDamagedError", "damaged"),  # SQLITE_NOTADB
+        (8, "StorageError", "cannot be written"),  # SQLITE_READONLY
+        (14, "StorageError", "cannot be written"),  # SQLITE_CANTOPEN
+    ],
+)
+def test_sqlite_errors_from_the_environment_are_sorted_by_their_code(
+    code: int, kind: str, words: str
+) -> None:
+    from storage.db import classify_sqlite_error
+
+    error = classify_sqlite_error(_Coded(code))
+    assert type(error).__name__ == kind and words in str(error)
+
+
+def test_a_wrong_statement_is_a_bug_not_bad_input(tmp_path: Path) -> None:
+    from storage.db import classify_sqlite_error, open_reader
+    from storage.errors import StorageBug, StorageError
+
+    make_db(tmp_path / "queue.db")
+    conn = open_database(tmp_path / "queue.db", KEY)
+    for statement in ("SELEKT 1", "INSERT INTO settings VALUES (NULL, NULL)"):
+        with pytest.raises(sqlcipher.Error) as info:
+            conn.execute(statement)
+        error = classify_sqlite_error(info.value)
+        assert isinstance(error, StorageBug) and not isinstance(error, StorageError)
+        assert "SQLITE_" in str(error)
+    reader = open_reader(tmp_path / "queue.db", KEY)
+    with pytest.raises(sqlcipher.Error) as info:
+        reader.execute("INSERT INTO settings VALUES ('a', 'b')")
+    assert "cannot be written" in str(classify_sqlite_error(info.value))  # query_only
+    reader.close()
+    conn.close()

@@ -611,6 +611,7 @@ class _Gateway:
         now: float,
         options: SandboxOptions,
     ) -> _Record | None:
+        """The record a new, well-formed item makes; None for a transient refusal (not held)."""
         record = _Record(
             uuid=item["uuid"],
             kind=kind,
@@ -621,17 +622,29 @@ class _Gateway:
             date_time=item["date_time"],
         )
         if kind == "sale":
-            card = item["credit_card"]["card_number"]
-            record.currency = item["currency"]
-            record.amount = Decimal(item["amount"])
-            record.masked_card = mask_card(card)
-            if card in options.decline_cards:
-                return _fail(record, "110003", "Rejected By Issuer")
-            record.brn = self._new_brn()
-            if options.pending_rate and self.rng.random() < options.pending_rate:
-                record.state = "pending"
-                record.resolve_at = now + options.pending_seconds
-            return record
+            return self._apply_sale(record, item, now, options)
+        return self._apply_follow_up(store, record, item, now)
+
+    def _apply_sale(
+        self, record: _Record, item: dict[str, Any], now: float, options: SandboxOptions
+    ) -> _Record:
+        card = item["credit_card"]["card_number"]
+        record.currency = item["currency"]
+        record.amount = Decimal(item["amount"])
+        record.masked_card = mask_card(card)
+        if card in options.decline_cards:
+            return _fail(record, "110003", "Rejected By Issuer")
+        record.brn = self._new_brn()
+        if options.pending_rate and self.rng.random() < options.pending_rate:
+            record.state = "pending"
+            record.resolve_at = now + options.pending_seconds
+        return record
+
+    def _apply_follow_up(
+        self, store: _Store, record: _Record, item: dict[str, Any], now: float
+    ) -> _Record | None:
+        """A void or refund of the sale its origin_brn names; None while that sale is pending."""
+        kind = record.kind
         record.origin_brn = item["origin_brn"]
         origin = store.by_brn.get(item["origin_brn"])
         if origin is not None:

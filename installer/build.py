@@ -2,6 +2,9 @@
 
     python installer/build.py [--skip-smoke] [--skip-deb] [--clean]
 
+0. The build environment build/venv: exactly the packages of installer/requirements-build.txt,
+   installed with pip --require-hashes (reused until the lock file, pyproject.toml or the
+   Python changes).
 1. PyInstaller with installer/edge-app.spec -> dist/edge-app/ (one folder, program `edge-app`,
    `edge-app.exe` on Windows). Work files go to build/pyinstaller/.
 2. Checks of the bundle: keyring backends and their entry-point metadata are inside; on Linux no
@@ -19,8 +22,8 @@
 5. With --nsis (on Windows): dist/edge-app-<version>-setup.exe, made by makensis.
 
 This file owns the command line and the order of the steps. The steps are modules beside it:
-build_bundle.py (1, 2), build_smoke.py (3), build_deb.py (4), build_nsis.py (5), and
-build_common.py for what they share.
+build_env.py (0), build_bundle.py (1, 2), build_smoke.py (3), build_deb.py (4),
+build_nsis.py (5), and build_common.py for what they share.
 
 Standard library only: it runs before anything else is set up.
 """
@@ -46,6 +49,7 @@ from build_bundle import (
 )
 from build_common import BUILD_DIR, BuildError, log, mib, read_version, tree_size
 from build_deb import build_deb, control_text, deb_architecture, depends_for
+from build_env import ensure_build_env
 from build_nsis import build_nsis, nsis_command
 from build_smoke import ENV_KEY_WARNING, smoke_test, unexpected_stderr
 
@@ -82,7 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         version = read_version()
         started = time.monotonic()
-        bundle = build_bundle(args.clean)
+        python = ensure_build_env()
+        timings["build environment"] = time.monotonic() - started
+        started = time.monotonic()
+        bundle = build_bundle(args.clean, python)
         timings["pyinstaller"] = time.monotonic() - started
         check_bundle_contents(bundle, BUILD_DIR / "pyinstaller")
         report = scan_libraries(bundle) if sys.platform.startswith("linux") else LddReport()

@@ -34,9 +34,10 @@ ALWAYS_PRESENT = re.compile(
 # -- 1. PyInstaller ---------------------------------------------------------------------------
 
 
-def build_bundle(clean: bool) -> Path:
+def build_bundle(clean: bool, python: Path | str = sys.executable) -> Path:
+    """PyInstaller run by `python` (the build environment's, see build_env.py)."""
     cmd = [
-        sys.executable,
+        str(python),
         "-m",
         "PyInstaller",
         "--noconfirm",

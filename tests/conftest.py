@@ -44,27 +44,25 @@ def app(home: Path, db_key: str) -> Iterator[object]:
     application.close()
 
 
-def _free_display() -> int:
-    for number in range(90, 140):
-        if (
-            not Path(f"/tmp/.X11-unix/X{number}").exists()
-            and not Path(f"/tmp/.X{number}-lock").exists()
-        ):
-            return number
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture
 def xvfb() -> Iterator[str]:
-    """A real X server (Xvfb) for tests that check the window beyond the offscreen platform."""
+    """A real X server (Xvfb) for tests that check the window beyond the offscreen platform.
+
+    Xvfb picks a free display itself (`-displayfd`), so parallel test workers never collide.
+    """
     if not shutil.which("Xvfb"):
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    number = _free_display()
+    read_end, write_end = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(write_end,),
     )
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        number = pipe.readline().strip()
+    assert number.isdigit(), "Xvfb did not start"
     deadline = time.monotonic() + 20
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         assert proc.poll() is None, "Xvfb exited"

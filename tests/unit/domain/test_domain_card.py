@@ -46,7 +46,9 @@ def test_known_numbers_pass_luhn(number: str) -> None:
     assert luhn_valid(number)
 
 
-@pytest.mark.parametrize("text", ["79927398710", "4111111111111112", "", "7", "4111-1111", "４２"])
+@pytest.mark.parametrize(
+    "text", ["79927398710", "4111111111111112", "", "7", "0", "4111-1111", "４２"]
+)
 def test_bad_or_non_digit_text_fails_luhn(text: str) -> None:
     assert not luhn_valid(text)
 
@@ -383,3 +385,23 @@ def test_bad_chip_fields(overrides: dict[str, str], field: str) -> None:
     assert card(**fields).icc_request == "AB" * 2048
     fields.update(overrides)
     assert list(card_errors(**fields)) == [field]
+
+
+@pytest.mark.parametrize(("length", "ok"), [(11, False), (12, True), (19, True), (20, False)])
+def test_card_numbers_have_12_to_19_digits(length: int, ok: bool) -> None:
+    payload = "4" + "0" * (length - 2)
+    number = payload + luhn_check_digit(payload)
+    if ok:
+        assert normalize_card_number(number) == number
+    else:
+        with pytest.raises(ValidationError, match=r"12 to 19 digits|not valid"):
+            normalize_card_number(number)
+
+
+def test_stored_card_data_with_an_empty_required_field_is_damaged() -> None:
+    import json
+
+    for name in ("reader_mode", "card_number", "expiry"):
+        data = {"reader_mode": "manual", "card_number": VISA, "expiry": "2912", name: ""}
+        with pytest.raises(ValidationError, match=f"{name} is missing"):
+            CardData.from_json(json.dumps(data))

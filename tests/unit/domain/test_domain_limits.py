@@ -163,3 +163,34 @@ def test_bad_limits_config_is_refused_with_a_sentence(data: object, fragment: st
 def test_warn_after_must_be_shorter_than_refuse_after() -> None:
     with pytest.raises(ValidationError, match="shorter"):
         OfflineLimits({}, {}, warn_after=timedelta(hours=80), refuse_after=timedelta(hours=72))
+
+
+def test_a_nearly_full_total_warns_from_exactly_its_share() -> None:
+    assert capture("10.00", stored="790.00")  # 800.00 of 1000.00: the 80 % mark itself
+    assert capture("10.00", stored="789.99") == []
+
+
+def test_a_fresh_record_is_not_old_under_short_limits() -> None:
+    short = OfflineLimits({}, {}, warn_after=timedelta(hours=1), refuse_after=timedelta(hours=2))
+    assert age_level(NOW - timedelta(minutes=10), NOW, short) is AgeLevel.OK
+    assert age_level(NOW - timedelta(minutes=61), NOW, short) is AgeLevel.WARN
+
+
+@pytest.mark.parametrize("which", ["warn_after", "refuse_after"])
+def test_an_age_limit_of_zero_is_refused(which: str) -> None:
+    ages = {"warn_after": timedelta(hours=1), "refuse_after": timedelta(hours=2)}
+    ages[which] = timedelta(0)
+    with pytest.raises(ValidationError, match="more than zero"):
+        OfflineLimits({}, {}, **ages)
+
+
+def test_limits_from_json_takes_half_an_hour_and_defaults_to_24_and_72_hours() -> None:
+    limits = limits_from_json({"warn_after_hours": 0.5})
+    assert limits.warn_after == timedelta(minutes=30)
+    assert limits_from_json({}).warn_after == timedelta(hours=24)
+    assert limits_from_json({}).refuse_after == timedelta(hours=72)
+
+
+def test_limits_to_json_keeps_an_amount_with_more_digits_than_its_currency() -> None:
+    odd = OfflineLimits({"HKD": Decimal("1.005")}, {})
+    assert limits_to_json(odd)["per_transaction"] == {"HKD": "1.005"}

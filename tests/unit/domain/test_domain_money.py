@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from edge_app.domain.errors import ValidationError
 from edge_app.domain.money import (
     MINOR_UNITS,
+    check_amount_shape,
     format_amount,
     parse_amount,
     validate_currency,
@@ -212,3 +213,9 @@ def test_one_decimal_too_many_is_refused(currency: str, integer: int, last: int)
     with pytest.raises(ValidationError) as info:
         parse_amount(text, currency)
     assert info.value.message.startswith(f"{currency} amounts have")
+
+
+def test_the_shape_of_an_amount_refuses_zero_unless_allowed() -> None:
+    with pytest.raises(ValidationError, match="greater than zero"):
+        check_amount_shape("0")
+    check_amount_shape("0", allow_zero=True)

@@ -373,6 +373,7 @@ def test_void_refusals(overrides: dict[str, object], message: str) -> None:
 
 def test_partial_and_full_refunds_are_allowed() -> None:
     check_refund(status(), Decimal("100.00"))
+    check_refund(status(refunded_total=Decimal("99.00")), Decimal("1.00"))  # the last unit
     check_refund(status(refunded_total=Decimal("70.00")), Decimal("30.00"))
     check_refund(status(state=TxState.QUEUED), Decimal("1.00"))
 
@@ -402,3 +403,11 @@ def test_refund_refusals(
     with pytest.raises(ValidationError) as info:
         check_refund(status(**overrides), Decimal(amount))
     assert (info.value.message, info.value.field) == (message, field)
+
+
+def test_the_holder_name_reaches_the_card() -> None:
+    sale = validate_sale(
+        amount="12.50", currency="HKD", card_number=VISA, expiry="2912", holder_name="ALICE LEE",
+        today=TODAY,
+    )  # fmt: skip
+    assert sale.card.holder_name == "ALICE LEE"

@@ -1,7 +1,9 @@
 """The `edge-app` command line. Never imports Qt (the window is loaded only for `gui`).
 
 Exit codes: 0 ok; 2 bad input, usage or configuration (one line on stderr, nothing stored);
-1 an unexpected internal error; `sync` also uses 3 (needs a person) and 4 (try again later).
+1 an unexpected internal error, that is a bug (logged at debug level); `sync` also uses 3 (needs
+a person) and 4 (try again later); `schedule` uses 5 when a system tool (crontab, systemctl,
+schtasks) is missing or fails.
 """
 
 from __future__ import annotations

@@ -33,8 +33,10 @@ AT_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 DAY_SECONDS = 24 * 3600
 
 EXIT_OK = 0
-EXIT_TOOL_FAILED = 1
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad input: the time, the window, the scheduler's name
+# A system tool the command needs (crontab, systemctl, schtasks) is missing, did not answer or
+# failed: the configuration of this computer, not the user's input and not a bug (which is 1).
+EXIT_TOOL_FAILED = 5
 
 Exe = str | Sequence[str]
 Hms = tuple[int, int, int]

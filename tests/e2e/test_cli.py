@@ -287,7 +287,8 @@ def test_core_imports_without_qt() -> None:
     code = (
         "import sys; sys.modules['PySide6'] = None\n"
         "import edge_app.cli, edge_app.services, edge_app.sync.engine, edge_app.gateway.client, "
-        "edge_app.sandbox.server, edge_app.commands, storage.repository, storage.outbox\n"
+        "edge_app.sandbox.server, edge_app.cli.syncing, edge_app.cli.launch, edge_app.schedule, "
+        "edge_app.demo, storage.repository, storage.outbox\n"
         "from edge_app.cli import build_parser; build_parser()\n"
         "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
     )

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from edge_app.cli.common import _home, _open
 
 if TYPE_CHECKING:
-    from edge_app.sync.engine import Progress, SyncSummary
+    from edge_app.sync.engine import CancelToken, Progress, SyncSummary
 
 LOG_DIR = "logs"
 LOG_FILE = "edge-app.log"
@@ -45,25 +45,33 @@ def add_run_log(home: Path) -> logging.Handler:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    home = _home(args)
-    handler = add_run_log(home) if args.unattended and home.exists() else None
-    try:
-        return _sync(args)
-    finally:
-        if handler is not None:
-            logging.getLogger("edge_app").removeHandler(handler)
-            handler.close()
-
-
-def _sync(args: argparse.Namespace) -> int:
+    """One sync run; SIGTERM cancels it. The run log, the log level and the SIGTERM handler are
+    put back afterwards, so that `main` can also be called inside another program (the tests)."""
     import signal
 
     from edge_app.sync.engine import CancelToken
+
+    home = _home(args)
+    root = logging.getLogger("edge_app")
+    level = root.level
+    handler = add_run_log(home) if args.unattended and home.exists() else None
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel())
+    try:
+        return _sync(args, cancel)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if handler is not None:
+            root.removeHandler(handler)
+            handler.close()
+            root.setLevel(level)
+
+
+def _sync(args: argparse.Namespace, cancel: CancelToken) -> int:
     from edge_app.sync.lock import SyncLocked
     from storage.errors import DatabaseBusyError
 
-    cancel = CancelToken()
-    signal.signal(signal.SIGTERM, lambda *_: cancel.cancel())
     show_progress = sys.stderr.isatty() and not args.json
     try:
         app = _open(args, interactive=not args.unattended)

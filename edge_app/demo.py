@@ -4,11 +4,13 @@ Starts a sandbox gateway on loopback inside this process, sets up (once) a demo 
 logs in, then opens the window; with no display it walks through a capture and a sync instead.
 The demo keeps its database key in a file beside the database: fine for test cards, never for
 real ones (real installations use the OS keyring or a passphrase).
+
+May import services, storage, the sandbox gateway and (for the window) the UI; never the command
+line package, which calls `run`.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import sys
@@ -80,18 +82,17 @@ def _walk_through(app: Any) -> int:
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
-    from edge_app.cli import _home
+def run(home: Path, *, no_window: bool = False) -> int:
+    """The demo in `home`; `no_window` walks through on the command line even with a display."""
     from edge_app.sandbox.server import SandboxGateway, SandboxOptions
 
-    home = _home(args)
     gateway = SandboxGateway(SandboxOptions(password=DEMO_PASSWORD, pending_seconds=3.0)).start()
     try:
         app = _prepare(home, gateway.url)
         print(f"Sandbox gateway on {gateway.url}; demo store in {home}.")
         print("Demo database key is kept in a file beside the database: use test cards only.")
-        if args.no_window or not _has_display():
-            if not args.no_window:
+        if no_window or not _has_display():
+            if not no_window:
                 print(
                     "No display found: running a command-line walk-through instead of the window."
                 )
@@ -105,7 +106,3 @@ def run(args: argparse.Namespace) -> int:
         return int(run_gui(home))
     finally:
         gateway.stop()
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-window", action="store_true", help="walk through on the command line")

@@ -1,4 +1,9 @@
-"""The command line as scripts and installers use it: exact names, exit codes, one-line errors."""
+"""The command line as scripts and installers use it: exact names, exit codes, one-line errors.
+
+Successful runs and a few refusals start `python -m edge_app` for real; the other refusals call
+`edge_app.cli.main` in this process (`cli_in_process`), which gives the same exit code and
+messages much faster.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from support import TEST_CVV, TEST_KEY, VISA, files_containing
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def run(
@@ -28,8 +36,8 @@ def run(
     )
 
 
-def init(home: Path, *extra: str) -> None:
-    result = run(
+def init(home: Path, *extra: str, cli: Runner = run) -> None:
+    result = cli(
         home,
         "init",
         "--store-id",
@@ -51,8 +59,8 @@ def assert_refused(result: subprocess.CompletedProcess[str]) -> None:
     assert VISA not in result.stderr and VISA not in result.stdout
 
 
-def status(home: Path) -> dict:
-    result = run(home, "status", "--json")
+def status(home: Path, cli: Runner = run) -> dict:
+    result = cli(home, "status", "--json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -175,33 +183,39 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         ["capture", "sale", "--amount", "1"],
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_stores_nothing(home: Path, args: list[str]) -> None:
-    init(home)
-    assert_refused(run(home, *args))
-    doc = status(home)
+def test_bad_input_exits_2_with_one_line_and_stores_nothing(
+    home: Path, args: list[str], cli_in_process: Runner
+) -> None:
+    init(home, cli=cli_in_process)
+    assert_refused(cli_in_process(home, *args))
+    doc = status(home, cli=cli_in_process)
     assert sum(doc["transactions"].values()) == 0
     assert doc["blocklist"]["cards"] == 0
 
 
-def test_not_initialised_and_wrong_key(home: Path) -> None:
-    assert_refused(run(home, "status"))
-    init(home)
-    assert_refused(run(home, "status", env={"EDGE_APP_DB_KEY": "00" * 32}))
-    assert_refused(run(home, "status", env={"EDGE_APP_DB_KEY": "xyz"}))
+def test_not_initialised_and_wrong_key(home: Path, cli_in_process: Runner) -> None:
+    cli = cli_in_process
+    assert_refused(cli(home, "status"))
+    init(home, cli=cli)
+    assert_refused(cli(home, "status", env={"EDGE_APP_DB_KEY": "00" * 32}))
+    assert_refused(cli(home, "status", env={"EDGE_APP_DB_KEY": "xyz"}))
 
 
-def test_init_refuses_second_setup_and_bad_settings(home: Path, tmp_path: Path) -> None:
-    init(home)
+def test_init_refuses_second_setup_and_bad_settings(
+    home: Path, tmp_path: Path, cli_in_process: Runner
+) -> None:
+    cli = cli_in_process
+    init(home, cli=cli)
     assert_refused(
-        run(home, "init", "--store-id", "s", "--environment", "sandbox", "--username", "u")
+        cli(home, "init", "--store-id", "s", "--environment", "sandbox", "--username", "u")
     )
     other = tmp_path / "other"
     assert_refused(
-        run(other, "init", "--store-id", "bad id!", "--environment", "sandbox", "--username", "u")
+        cli(other, "init", "--store-id", "bad id!", "--environment", "sandbox", "--username", "u")
     )
     assert not other.exists()
     assert_refused(
-        run(
+        cli(
             other,
             "init",
             "--store-id",
@@ -287,7 +301,8 @@ def test_core_imports_without_qt() -> None:
     code = (
         "import sys; sys.modules['PySide6'] = None\n"
         "import edge_app.cli, edge_app.services, edge_app.sync.engine, edge_app.gateway.client, "
-        "edge_app.sandbox.server, edge_app.commands, storage.repository, storage.outbox\n"
+        "edge_app.sandbox.server, edge_app.cli.syncing, edge_app.cli.launch, edge_app.schedule, "
+        "edge_app.demo, storage.repository, storage.outbox\n"
         "from edge_app.cli import build_parser; build_parser()\n"
         "assert not any(m.startswith('PySide6.') for m in sys.modules)\n"
     )
@@ -297,8 +312,43 @@ def test_core_imports_without_qt() -> None:
 def test_schedule_is_a_cli_command_and_refuses_a_bad_time(home: Path) -> None:
     init(home)
     assert_refused(run(home, "schedule", "install", "--at", "25:00", "--system", "cron"))
+
+
+def test_schedule_show_through_the_cli_with_cron(home: Path) -> None:
     if shutil.which("crontab") is None:
-        return
+        pytest.skip("needs the crontab tool (apt-get install cron) to read the user's crontab")
+    init(home)
     shown = run(home, "schedule", "show", "--system", "cron")
     assert shown.returncode == 0, shown.stderr
     assert "No shop-close sync is registered" in shown.stdout
+
+
+def test_status_starts_without_the_gateway_sandbox_scheduler_or_qt(
+    home: Path, cli_in_process: Runner
+) -> None:
+    """The parser declares every command, yet `status` imports nothing heavy at start-up."""
+    init(home, cli=cli_in_process)
+    code = (
+        "import sys\n"
+        "from edge_app.cli import main\n"
+        f"assert main(['--home', {str(home)!r}, 'status', '--json']) == 0\n"
+        "heavy = ('httpx', 'edge_app.sandbox', 'edge_app.schedule', 'edge_app.sync', 'PySide6')\n"
+        "loaded = [m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in heavy)]\n"
+        "assert not loaded, loaded\n"
+    )
+    env = {**os.environ, "EDGE_APP_DB_KEY": TEST_KEY}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
+
+
+def test_sandbox_and_schedule_options_are_declared_when_asked_for(
+    home: Path, cli_in_process: Runner
+) -> None:
+    """Their options come from their own packages, loaded when the command is parsed."""
+    sandbox = cli_in_process(home, "sandbox", "--help")
+    assert sandbox.returncode == 0, sandbox.stderr
+    assert "--port" in sandbox.stdout and "--fail-rate" in sandbox.stdout
+    schedule = cli_in_process(home, "schedule", "install", "--help")
+    assert schedule.returncode == 0 and "--window-minutes" in schedule.stdout
+    assert "--system" in schedule.stdout
+    assert_refused(cli_in_process(home, "sandbox", "--port", "x"))
+    assert_refused(cli_in_process(home, "schedule", "install", "--at", "25:00", "--system", "cron"))

@@ -265,7 +265,7 @@ def _damage(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["middle", "first_page", "truncated_half", "truncated_mid_page"])
 def test_damaged_database_is_refused_and_left_as_it_was(
-    home: Path, db_key: str, how: str, caplog: pytest.LogCaptureFixture
+    home: Path, db_key: str, how: str, caplog: pytest.LogCaptureFixture, cli_in_process: Any
 ) -> None:
     app = init_app(home)
     for i in range(40):
@@ -283,7 +283,7 @@ def test_damaged_database_is_refused_and_left_as_it_was(
     if how == "middle":
         commands.append(["blocklist", "list", "--json"])
     for args in commands:
-        result = cli(home, *args)
+        result = cli_in_process(home, *args)
         assert one_line(result, 2) == DAMAGED
         outputs += [result.stdout, result.stderr]
     # Nothing wrote to, replaced or "repaired" the damaged file, and no new queue appeared.
@@ -296,7 +296,7 @@ def test_damaged_database_is_refused_and_left_as_it_was(
 
 
 def test_wrong_key_is_refused_and_changes_nothing(
-    app: Any, home: Path, caplog: pytest.LogCaptureFixture
+    app: Any, home: Path, caplog: pytest.LogCaptureFixture, cli_in_process: Any
 ) -> None:
     uuids = [capture(app), capture(app, LEAK_MASTERCARD)]
     app.close()
@@ -312,13 +312,13 @@ def test_wrong_key_is_refused_and_changes_nothing(
         ["sync", "--json"],
         ["blocklist", "add", LEAK_MASTERCARD],
     ):
-        result = cli(home, *args, env={"EDGE_APP_DB_KEY": other})
+        result = cli_in_process(home, *args, env={"EDGE_APP_DB_KEY": other})
         line = one_line(result, 2)
         assert line == "edge-app: The database key is wrong for this installation.", line
         assert other not in result.stderr + result.stdout
         assert TEST_KEY not in result.stderr + result.stdout
         texts += [result.stdout, result.stderr]
-    malformed = cli(home, "status", env={"EDGE_APP_DB_KEY": "not-a-key"})
+    malformed = cli_in_process(home, "status", env={"EDGE_APP_DB_KEY": "not-a-key"})
     assert "64 hexadecimal" in one_line(malformed, 2)
     assert snapshot(home) == before  # not a byte changed, no file added
     # The right key still opens everything as it was.

@@ -544,7 +544,7 @@ def test_a_bad_time_is_refused_on_a_machine_without_any_scheduler(
     capsys: pytest.CaptureFixture[str],
     system: str,
 ) -> None:
-    """A fresh machine may lack crontab and systemctl: bad input is still exit 2, not 1."""
+    """A fresh machine may lack crontab and systemctl: bad input is still exit 2, not 5."""
     empty_bin = tmp_path / "no-tools"
     empty_bin.mkdir()
     monkeypatch.setenv("PATH", str(empty_bin))
@@ -556,9 +556,9 @@ def test_a_bad_time_is_refused_on_a_machine_without_any_scheduler(
     window = ["--home", str(home), "schedule", "install", "--system", system]
     assert schedule.run(_schedule([*window, "--window-minutes", "-5"]), now=NOW) == 2
     assert "between 0 and 240" in capsys.readouterr().err
-    # Good input on that machine: the missing tool is named in one line.
+    # Good input on that machine: the missing tool is named in one line (exit 5: this computer).
     if system == "cron" or (system == "auto" and sys.platform != "win32"):
-        assert schedule.run(_schedule(window), now=NOW) == 1
+        assert schedule.run(_schedule(window), now=NOW) == 5
         assert "crontab" in capsys.readouterr().err
 
 
@@ -569,7 +569,7 @@ def test_failing_system_tool_is_reported_in_one_line(
     broken.write_text("#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n")
     home = _installed_home(tmp_path)
     args = _schedule(["--home", str(home), "schedule", "install", "--system", "systemd"])
-    assert schedule.run(args, now=NOW) == 1
+    assert schedule.run(args, now=NOW) == 5
     err = capsys.readouterr().err
     reason = "Failed to connect to bus: No medium found"
     assert err == f"edge-app: 'systemctl --user daemon-reload' failed: {reason}\n"

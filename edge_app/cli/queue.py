@@ -76,7 +76,7 @@ def _print_status(status: dict[str, Any]) -> None:
         "Transactions: "
         + ", ".join(
             f"{tx[k]} {k}"
-            for k in ("queued", "uploading", "pending", "uploaded", "failed", "cancelled")
+            for k in ("queued", "uploading", "pending", "held", "uploaded", "failed", "cancelled")
         )
     )
     if status["unsent_totals"]:

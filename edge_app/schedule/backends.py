@@ -121,12 +121,18 @@ class SystemdBackend:
     def install(self, exe: Exe, home: Path, at: str, jitter: int) -> None:
         from storage.files import atomic_write
 
-        self.unit_dir.mkdir(parents=True, exist_ok=True)
         units = systemd_units(exe, home, at, jitter)
-        previous = {name: _read_bytes(self.unit_dir / name) for name in units}
+        try:
+            self.unit_dir.mkdir(parents=True, exist_ok=True)
+            previous = {name: _read_bytes(self.unit_dir / name) for name in units}
+        except OSError as exc:
+            raise ScheduleError(
+                f"The systemd user folder {self.unit_dir} cannot be written ({exc.strerror}).",
+                EXIT_TOOL_FAILED,
+            ) from None
         try:
             for name, text in units.items():
-                atomic_write(self.unit_dir / name, text.encode("utf-8"))
+                _write_unit(self.unit_dir / name, text.encode("utf-8"))
             _run_tool(["systemctl", "--user", "daemon-reload"])
             _run_tool(["systemctl", "--user", "enable", "--now", TIMER_FILE])
         except ScheduleError:  # leave the unit folder as it was
@@ -251,3 +257,14 @@ def backend_for(system: str) -> Backend:
             EXIT_TOOL_FAILED,
         )
     return CronBackend()
+
+
+def _write_unit(path: Path, data: bytes) -> None:
+    from storage.files import atomic_write
+
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise ScheduleError(
+            f"{path} cannot be written ({exc.strerror}).", EXIT_TOOL_FAILED
+        ) from None

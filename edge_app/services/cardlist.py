@@ -57,6 +57,8 @@ class CardList(AppBase):
         """Write the list as a CSV of masked numbers (full numbers never leave the database)."""
         from storage.files import atomic_write
 
+        if not path.parent.is_dir():
+            raise ValidationError(f"The folder {path.parent} does not exist; nothing was written.")
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["masked_card_number", "on_gateway", "pending", "failed_reason"])

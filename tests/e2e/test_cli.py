@@ -181,6 +181,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         ["blocklist", "add", "1234"],
         ["import", "transactions", "/nonexistent/file.jsonl"],
         ["capture", "sale", "--amount", "1"],
+        ["blocklist", "export", "/nonexistent-folder/cards.csv"],
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_stores_nothing(

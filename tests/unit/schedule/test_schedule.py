@@ -577,6 +577,19 @@ def test_failing_system_tool_is_reported_in_one_line(
     assert list(units.iterdir()) == []  # nothing half-registered is left behind
 
 
+def test_an_unwritable_systemd_folder_is_reported_in_one_line(
+    tmp_path: Path, fake_tools: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "user" / ".config"
+    config.mkdir(parents=True)
+    (config / "systemd").write_text("a file where the folder should be")
+    home = _installed_home(tmp_path)
+    args = _schedule(["--home", str(home), "schedule", "install", "--system", "systemd"])
+    assert schedule.run(args, now=NOW) == 5
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot be written" in err and "Traceback" not in err
+
+
 @pytest.mark.skipif(
     sys.platform != "win32" or os.environ.get("EDGE_APP_TEST_SCHTASKS") != "1",
     reason="registers a real Task Scheduler task: Windows CI only (EDGE_APP_TEST_SCHTASKS=1)",

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
+from edge_app.ui.page import PageReader
 from edge_app.ui.widgets import Banner, ErrorLabel, ManagerGate, Prompts, heading
 from edge_app.ui.workers import TaskRunner, plain_error
 
@@ -43,11 +44,13 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class BlocklistModel(QAbstractTableModel):
+    """The card list, masked, read `PAGE_SIZE` entries at a time through the page's reader."""
+
     COLUMNS = ("Card", "On the gateway", "Change waiting", "Problem")
 
-    def __init__(self, store: Any, parent: Any = None) -> None:
+    def __init__(self, reader: PageReader, parent: Any = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.reader = reader
         self.text = ""
         self.entries: list[Any] = []
         self._exhausted = False
@@ -65,9 +68,11 @@ class BlocklistModel(QAbstractTableModel):
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        page = self.store.blocklist_entries(
-            text=self.text, offset=len(self.entries), limit=PAGE_SIZE
-        )
+        store = self.reader.store()
+        if store is None:
+            self._exhausted = True
+            return
+        page = store.blocklist_entries(text=self.text, offset=len(self.entries), limit=PAGE_SIZE)
         if len(page) < PAGE_SIZE:
             self._exhausted = True
         if not page:
@@ -136,7 +141,8 @@ class BlocklistPage(QWidget):
         self.runner = runner
         self.gate = gate
         self.prompts = prompts
-        self.model = BlocklistModel(app.store, self)
+        self.model = BlocklistModel(PageReader(app), self)
+        self._counts_asked = 0  # the latest count; older answers are dropped
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         outer.setSpacing(10)
@@ -217,17 +223,28 @@ class BlocklistPage(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """Show the list again; its counts are read in a worker (the writer may be committing)."""
         mode = self.app.config.list_mode
         self.mode_label.setText(tr(MODE_WORDS.get(mode, mode)))
-        counts = self.app.store.blocklist_counts()
+        self._counts_asked += 1
+        asked, app = self._counts_asked, self.app
+        self.runner.submit(
+            app.card_list_counts,
+            lambda counts: self._counted(asked, counts),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+        self.model.set_text(self.search.text().strip())
+        self.model.fetchMore(QModelIndex())
+
+    def _counted(self, asked: int, counts: dict[str, int]) -> None:
+        if asked != self._counts_asked:
+            return  # a later reload asked again
         self.counts_label.setText(
             tr(
                 "{cards} card(s) on the list; {pending} change(s) waiting to be sent; "
                 "{failed} refused"
             ).format(**counts)
         )
-        self.model.set_text(self.search.text().strip())
-        self.model.fetchMore(QModelIndex())
 
     def _change(self, add: bool) -> None:
         self.numbers_error.show_error(None)

@@ -106,7 +106,7 @@ class MainWindow(QMainWindow):
         self.prompts = prompts or Prompts()
         self.runner = TaskRunner(self)
         self.sync = SyncController(app, self.runner, self)
-        self.gate = ManagerGate(app.store, self.prompts)
+        self.gate = ManagerGate(app.secure_settings(), self.prompts)
         self.last_status: dict[str, Any] | None = None
         self._status_busy = False
         self._status_again = False

@@ -395,7 +395,7 @@ class SettingsPage(QWidget):
             self.show_field_error(problem.field, problem.text)
             return False
         if values["environment"] == "custom" and not (
-            self.client_secret.text() or self.app.store.get_setting("client_secret")
+            self.client_secret.text() or self.app.has_client_secret()
         ):
             self.show_field_error(
                 "client_secret", tr("A custom environment needs the client secret.")
@@ -423,11 +423,7 @@ class SettingsPage(QWidget):
             self.banner.show_message(plain_error(exc), "error")
             return False
         if values["environment"] == "custom" and self.client_secret.text():
-            from edge_app.services import SECRET_CLIENT
-
-            self.app.store.set_setting(
-                SECRET_CLIENT, self.client_secret.text(), audit_detail="client secret set"
-            )
+            self.app.set_client_secret(self.client_secret.text())
         self.load()
         self.banner.show_message(tr("Settings saved."), "success")
         self.saved.emit()
@@ -440,7 +436,7 @@ class SettingsPage(QWidget):
         current, new, repeat = self.pin_current.text(), self.pin_new.text(), self.pin_repeat.text()
         for edit in (self.pin_current, self.pin_new, self.pin_repeat):
             edit.setText("")
-        if has_manager_pin(self.app.store):
+        if has_manager_pin(self.app.secure_settings()):
             problem = self.gate.guard.check(current)
             if problem:
                 self.pin_form.errors["pin_current"].show_error(tr(problem))
@@ -450,7 +446,7 @@ class SettingsPage(QWidget):
             field = "pin_repeat" if "differ" in problem else "pin_new"
             self.pin_form.errors[field].show_error(tr(problem))
             return False
-        set_manager_pin(self.app.store, new)
+        set_manager_pin(self.app.secure_settings(), new)
         self.banner.show_message(tr("The manager PIN was changed."), "success")
         return True
 

@@ -61,6 +61,8 @@ class SyncPage(QWidget):
         self.runner = runner
         self.sync = sync
         self.prompts = prompts
+        self._runs_asked = 0  # the latest history read; older answers are dropped
+        self._show_last = True  # show the last run's result until a run finishes here
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         outer.setSpacing(10)
@@ -143,7 +145,6 @@ class SyncPage(QWidget):
         sync.locked.connect(self._locked)
         sync.failed.connect(self._failed)
         self.load_history()
-        self.show_last_run()
 
     # -- running ------------------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class SyncPage(QWidget):
 
     @Slot(object)
     def _finished(self, summary: Any) -> None:
+        self._show_last = False  # this run's result stays shown
         self._stopped()
         data = summary.to_json()
         self.step.setText(tr("Finished."))
@@ -208,9 +210,9 @@ class SyncPage(QWidget):
         self.attention_label.setText(tr("Needs attention:") if needs_person else "")
         self.attention.setVisible(bool(needs_person or later))
 
-    def show_last_run(self) -> None:
+    def show_last_run(self, latest: list[dict[str, Any]]) -> None:
         """The last finished run of any kind, e.g. last night's unattended one, on opening."""
-        runs = [r for r in self.app.store.sync_runs(limit=5) if r["finished_ts"] and r["summary"]]
+        runs = [r for r in latest if r["finished_ts"] and r["summary"]]
         if not runs:
             return
         run = runs[0]
@@ -276,7 +278,21 @@ class SyncPage(QWidget):
     # -- history ------------------------------------------------------------------------------
 
     def load_history(self) -> None:
-        runs = self.app.store.sync_runs(limit=50)
+        """Read the latest runs in a worker (the sync's writer may hold the store)."""
+        self._runs_asked += 1
+        asked, app = self._runs_asked, self.app
+        self.runner.submit(
+            lambda: app.sync_runs(50),
+            lambda runs: self._runs_read(asked, runs),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+
+    def _runs_read(self, asked: int, runs: list[dict[str, Any]]) -> None:
+        if asked != self._runs_asked:
+            return  # a later read was asked for
+        if self._show_last:
+            self._show_last = False
+            self.show_last_run(runs[:5])
         self.history.setRowCount(len(runs))
         for row, run in enumerate(runs):
             summary = run.get("summary") or {}

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
+from edge_app.ui.page import PageReader
 from edge_app.ui.present import (
     STATE_COLOURS,
     captured_time,
@@ -85,16 +86,16 @@ class TransactionsModel(QAbstractTableModel):
     `rowCount()` is the filtered total (counted once per `reload()`), so the scroll bar covers
     the whole list and the oldest record is one scroll away. `data()` reads rows from a small
     cache of pages (`page_size` records each, at most `max_pages`, least recently used dropped)
-    and reads a missing page from the store on the spot: the store is a local database and a
-    page is found by key from the nearest page already held, or from the nearer end of the
-    list, so its cost does not grow with its depth.
+    and reads a missing page on the spot: the model has its own read-only connection, which
+    never waits for the sync's writer, and a page is found by key from the nearest page already
+    held, or from the nearer end of the list, so its cost does not grow with its depth.
     """
 
     COLUMNS = ("Captured", "Type", "State", "Amount", "Card", "Reference (BRN)", "Note")
 
     def __init__(
         self,
-        store: Any,
+        reader: PageReader,
         page_size: int = PAGE_SIZE,
         parent: Any = None,
         *,
@@ -103,13 +104,13 @@ class TransactionsModel(QAbstractTableModel):
         super().__init__(parent)
         from storage.repository import TxFilter
 
-        self.store = store
+        self.reader = reader
         self.page_size = page_size
         self.max_pages = max(2, max_pages)  # a screen can straddle two pages
         self.filter: Any = TxFilter()
         self.total = 0
         self.loaded = False  # counted at least once
-        self.page_reads = 0  # how many pages were read from the store (for tests and benches)
+        self.page_reads = 0  # how many pages were read (for tests and benches)
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
 
     # -- loading ------------------------------------------------------------------------------
@@ -122,7 +123,8 @@ class TransactionsModel(QAbstractTableModel):
         """Count the matching records again and forget every page (after any change)."""
         self.beginResetModel()
         self._pages.clear()
-        self.total = self.store.count_transactions(self.filter)
+        store = self.reader.store()
+        self.total = store.count_transactions(self.filter) if store is not None else 0
         self.loaded = True
         self.endResetModel()
 
@@ -139,7 +141,10 @@ class TransactionsModel(QAbstractTableModel):
 
     def position_of(self, record_id: int) -> int:
         """The row the record with this id has, or would have, under the current filter."""
-        return int(self.store.count_transactions(self.filter, newer_than=record_id))
+        store = self.reader.store()
+        if store is None:
+            return 0
+        return int(store.count_transactions(self.filter, newer_than=record_id))
 
     def row_of(self, uuid: str) -> int:
         """The row of the record with this uuid, or -1 when the current filter hides it."""
@@ -147,7 +152,8 @@ class TransactionsModel(QAbstractTableModel):
             for offset, record in enumerate(records):
                 if record.uuid == uuid:
                     return page * self.page_size + offset
-        found = self.store.get(uuid)
+        store = self.reader.store()
+        found = store.get(uuid) if store is not None else None
         if found is None:
             return -1
         row = self.position_of(found.id)
@@ -174,7 +180,8 @@ class TransactionsModel(QAbstractTableModel):
         oldest, or from the edge of a page already held (by id, which stays exact with filters).
         """
         start, end = self._page_span(page)
-        if end <= start:
+        store = self.reader.store()
+        if end <= start or store is None:
             return []
         # (records to skip, arguments of list_transactions)
         best: tuple[int, dict[str, Any]] = (start, {"offset": start})
@@ -193,7 +200,7 @@ class TransactionsModel(QAbstractTableModel):
             if skip < best[0]:
                 best = (skip, args)
         self.page_reads += 1
-        return list(self.store.list_transactions(self.filter, limit=end - start, **best[1]))
+        return list(store.list_transactions(self.filter, limit=end - start, **best[1]))
 
     # -- the table ----------------------------------------------------------------------------
 
@@ -265,7 +272,7 @@ class TransactionsPage(QWidget):
         self.runner = runner
         self.gate = gate
         self.prompts = prompts
-        self.model = TransactionsModel(app.store, parent=self)
+        self.model = TransactionsModel(PageReader(app), parent=self)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         outer.setSpacing(10)
@@ -407,6 +414,7 @@ class TransactionsPage(QWidget):
         self.give_up_button.clicked.connect(self.give_up_selected)
         self.model.modelReset.connect(self._selection_changed)
         self._all: int | None = None  # every record, when a filter hides some (counted aside)
+        self._details_asked = 0  # the latest detail read; older answers are dropped
         self.apply_filter()
 
     # -- filtering ----------------------------------------------------------------------------
@@ -443,8 +451,8 @@ class TransactionsPage(QWidget):
         self._all = None
         self._update_count()
         if flt != TxFilter():
-            store = self.app.store
-            self.runner.submit(lambda: (flt, store.count_transactions()), self._counted)
+            app = self.app
+            self.runner.submit(lambda: (flt, app.transaction_count()), self._counted)
 
     def _reload_in_place(self) -> None:
         """Re-read the list after a change, keeping the view on the records it showed.
@@ -509,8 +517,11 @@ class TransactionsPage(QWidget):
         return True
 
     def _selection_changed(self, *_: Any) -> None:
+        """Show the selected record as the list holds it, then read it again with its audit
+        trail in a worker (the writer may be committing) and show that when it answers."""
         record = self.selected()
         self.trail.clear()
+        self._details_asked += 1
         if record is None:
             for label in self.detail.values():
                 label.setText("")
@@ -523,8 +534,21 @@ class TransactionsPage(QWidget):
             ):
                 button.setEnabled(False)
             return
-        fresh = self.app.store.get(record.uuid) or record
-        self._show_record(fresh)
+        self._show_record(record)
+        asked, app, uuid = self._details_asked, self.app, record.uuid
+        self.runner.submit(
+            lambda: (app.transaction(uuid), app.audit_trail(uuid)),
+            lambda found: self._details_read(asked, found),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+
+    def _details_read(self, asked: int, found: tuple[Any, list[Any]]) -> None:
+        if asked != self._details_asked:
+            return  # another record was selected (or the list reloaded) meanwhile
+        record, trail = found
+        if record is not None:
+            self._show_record(record)
+        self._show_trail(trail)
 
     def _show_record(self, record: Any) -> None:
         d = self.detail
@@ -542,7 +566,16 @@ class TransactionsPage(QWidget):
             d["uuid"].setCursorPosition(0)
         d["attempts"].setText(str(record.attempts))
         self.answer.setText(gateway_answer(record))
-        for at_ts, event, from_state, to_state, detail in self.app.store.audit_trail(record.uuid):
+        sale = record.kind.value == "sale"
+        state = record.state.value
+        self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
+        self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
+        self.retry_button.setEnabled(state in ("failed", "held"))
+        self.give_up_button.setEnabled(state == "held")
+
+    def _show_trail(self, trail: list[Any]) -> None:
+        self.trail.clear()
+        for at_ts, event, from_state, to_state, detail in trail:
             what = event
             if to_state:
                 what = (f"{state_words(from_state)} → " if from_state else "") + state_words(
@@ -553,12 +586,6 @@ class TransactionsPage(QWidget):
             )
             item.setToolTip(1, what)
             item.setToolTip(2, detail or "")
-        sale = record.kind.value == "sale"
-        state = record.state.value
-        self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.retry_button.setEnabled(state in ("failed", "held"))
-        self.give_up_button.setEnabled(state == "held")
 
     # -- manager actions ----------------------------------------------------------------------
 

@@ -441,7 +441,7 @@ class SetupWizard(QWizard):
         )
         passphrase = security.passphrase.text()
         self.app = App.init(self.home, settings, passphrase_provider=lambda: passphrase)
-        set_manager_pin(self.app.store, security.pin.text())
+        set_manager_pin(self.app.secure_settings(), security.pin.text())
         self.password = store.password.text()
         for edit in (
             store.password,

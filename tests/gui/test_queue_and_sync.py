@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import threading
 import time
 import uuid as uuidlib
 from datetime import datetime, timedelta
@@ -13,10 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gui_helpers import settle
 from PySide6.QtCore import Qt, QTimer
-from support import DECLINED_CARD, TEST_CVV, VISA
+from PySide6.QtWidgets import QAbstractItemView
+from sqlcipher3 import dbapi2 as sqlcipher
+from support import DECLINED_CARD, TEST_CVV, TEST_KEY, VISA, capture_sales
 
+from edge_app.config import DATABASE_FILE
 from edge_app.ui.main_window import has_work, shop_close_due
+from edge_app.ui.page import PageReader
 from edge_app.ui.transactions_page import PAGE_SIZE, TransactionsModel
 
 ROWS = 100_000
@@ -58,7 +64,7 @@ def capture(app: Any, count: int) -> None:
 
 def test_transactions_model_windows_a_100000_record_queue(qtbot: Any, gui_app: Any) -> None:
     insert_uploaded_rows(gui_app, ROWS)
-    model = TransactionsModel(gui_app.store)
+    model = TransactionsModel(PageReader(gui_app))
     started = time.perf_counter()
     model.reload()
     assert model.rowCount() == ROWS  # every record is a row at once: the scroll bar covers all
@@ -85,7 +91,7 @@ def test_transactions_model_windows_a_100000_record_queue(qtbot: Any, gui_app: A
 
     view = QTableView()
     qtbot.addWidget(view)
-    fresh = TransactionsModel(gui_app.store, max_pages=8)
+    fresh = TransactionsModel(PageReader(gui_app), max_pages=8)
     fresh.reload()
     view.setModel(fresh)
     view.resize(800, 400)
@@ -164,6 +170,86 @@ def test_transactions_list_reloads_in_place_and_shows_new_captures_on_top(
     qtbot.waitUntil(lambda: page.count_label.text() == "Showing 5 of 5,005", timeout=3000)
 
 
+def hold_write_lock(app: Any, held: threading.Event, release: threading.Event) -> None:
+    """Another program's connection (an import, the unattended run) holding the database's
+    write lock until `release` is set."""
+    conn = sqlcipher.connect(str(app.home / DATABASE_FILE), isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{TEST_KEY}'\"")
+        conn.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(60)
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+def test_the_list_pages_while_the_writer_waits_for_the_database(
+    qtbot: Any, gui_window: Any, gui_app: Any
+) -> None:
+    rows = 20_000
+    insert_uploaded_rows(gui_app, rows)
+    gui_window.show_page("transactions")
+    page = gui_window.transactions_page
+    page.refresh()
+    model, table = page.model, page.table
+    table.doItemsLayout()  # the view knows the new row count before it scrolls
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=hold_write_lock, args=(gui_app, held, release))
+    holder.start()
+    captured: list[Any] = []
+    # The window's own writer (a sale from a worker) now waits for that lock, holding the
+    # installation's one write connection: every read through it would wait too.
+    writer = threading.Thread(target=lambda: captured.extend(capture_sales(gui_app, 1)))
+    try:
+        assert held.wait(10)
+        writer.start()
+        lock = gui_app.store._lock  # taken by the writer before it waits for the database
+        qtbot.waitUntil(lambda: not _free(lock), timeout=5000)
+        ticks: list[float] = []
+        timer = QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+        timer.start()
+        reads = model.page_reads
+        for row in (rows - 1, rows // 2, rows // 3, 7_777, 0, rows - 3_000):
+            table.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+            table.grab()
+            assert table.rowAt(0) <= row <= table.rowAt(table.viewport().height() - 1)
+            assert model.data(model.index(row, 5)) == f"BRN{rows - 1 - row:08d}"
+            qtbot.wait(100)
+        target = model.record(rows // 2)
+        page.refresh()  # counted again, and the record found by uuid, through the reader
+        assert page.select_uuid(target.uuid)
+        assert page.selected().uuid == target.uuid
+        assert page.detail["brn"].text() == target.brn
+        qtbot.wait(100)
+        timer.stop()
+        assert writer.is_alive() and not captured, "the writer should still be waiting"
+        assert model.page_reads - reads >= 5
+        gaps = [b - a for a, b in itertools.pairwise(ticks)]
+        assert len(ticks) >= 10
+        assert max(gaps) < 1.0, f"the GUI thread stopped for {max(gaps):.1f}s"
+    finally:
+        release.set()
+        holder.join(10)
+        if writer.ident is not None:  # started
+            writer.join(20)
+    assert len(captured) == 1  # the writer went on once the lock was free
+    page.refresh()
+    assert model.rowCount() == rows + 1
+    assert model.record(0).uuid == captured[0]
+    settle(qtbot, gui_window)
+    assert page.detail["brn"].text() == target.brn  # still selected, its details read again
+
+
+def _free(lock: Any) -> bool:
+    if lock.acquire(blocking=False):
+        lock.release()
+        return True
+    return False
+
+
 def test_the_event_loop_keeps_turning_during_a_long_sync(
     qtbot: Any, gui_window: Any, gui_app: Any, gui_gateway: Any
 ) -> None:
@@ -202,6 +288,7 @@ def test_the_event_loop_keeps_turning_during_a_long_sync(
     assert len(set(progress_values)) >= 3
     assert page.progress.value() == page.progress.maximum() == 24
     assert "Done" in page.result.text()
+    settle(qtbot, gui_window)  # the history is read in a worker
     assert page.history.rowCount() == 1
     assert page.history.item(0, 3).text() == "Done"
     assert gui_app.status()["transactions"]["uploaded"] == 24
@@ -365,6 +452,7 @@ def test_last_unattended_run_is_shown_when_the_window_opens(
     qtbot.addWidget(window)
     try:
         window.show()
+        settle(qtbot, window)  # the last run is read in a worker
         result = window.sync_page.result.text()
         assert result.startswith("Last run: Unattended (scheduled), ")
         assert "Accepted: 1" in result

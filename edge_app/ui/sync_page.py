@@ -9,11 +9,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
+from edge_app.ui.page import Page, button, group, list_table
 from edge_app.ui.present import local_time, outcome_words, summary_lines
-from edge_app.ui.widgets import Banner, Prompts, heading
+from edge_app.ui.widgets import Prompts
 from edge_app.ui.workers import SyncController, TaskRunner, plain_error
 
 HISTORY_COLUMNS = ("Started", "Finished", "Started by", "Result", "Accepted", "Failed", "Left")
@@ -45,7 +44,7 @@ TRIGGER_WORDS = {
 }
 
 
-class SyncPage(QWidget):
+class SyncPage(Page):
     logged_in = Signal()
 
     def __init__(
@@ -56,34 +55,36 @@ class SyncPage(QWidget):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Sync with the gateway"), parent)
         self.app = app
         self.runner = runner
         self.sync = sync
         self.prompts = prompts
         self._runs_asked = 0  # the latest history read; older answers are dropped
         self._show_last = True  # show the last run's result until a run finishes here
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Sync with the gateway")))
-        self.banner = Banner()
-        self.banner.setObjectName("sync_banner")
-        outer.addWidget(self.banner)
+        self.add_banner("sync_banner")
+        self.outer.addWidget(self._build_run())
+        self.outer.addWidget(self._build_result())
+        self.outer.addWidget(self._build_history(), 1)
+        self.sync_button.clicked.connect(self.start_sync)
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.login_button.clicked.connect(self.log_in)
+        sync.started.connect(self._started)
+        sync.progress.connect(self._progress)
+        sync.finished.connect(self._finished)
+        sync.locked.connect(self._locked)
+        sync.failed.connect(self._failed)
+        self.load_history()
 
-        run_box = QGroupBox(tr("Send now"))
-        run = QVBoxLayout(run_box)
-        buttons = QHBoxLayout()
-        self.sync_button = QPushButton(tr("Sync now"))
-        self.sync_button.setObjectName("sync_now")
-        self.sync_button.setProperty("primary", True)
+    def _build_run(self) -> QGroupBox:
+        box, run = group(tr("Send now"), QVBoxLayout)
+        self.sync_button = button(tr("Sync now"), "sync_now", primary=True)
         self.sync_button.setMinimumHeight(34)
         self.sync_button.setMinimumWidth(140)
-        self.cancel_button = QPushButton(tr("Cancel"))
-        self.cancel_button.setObjectName("sync_cancel")
+        self.cancel_button = button(tr("Cancel"), "sync_cancel")
         self.cancel_button.setEnabled(False)
-        self.login_button = QPushButton(tr("Log in to the gateway…"))
-        self.login_button.setObjectName("login")
+        self.login_button = button(tr("Log in to the gateway…"), "login")
+        buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
@@ -99,10 +100,10 @@ class SyncPage(QWidget):
         self.progress.setFormat(tr("%v of %m"))
         self.progress.setTextVisible(False)  # shown once a run reports its first count
         run.addWidget(self.progress)
-        outer.addWidget(run_box)
+        return box
 
-        result_box = QGroupBox(tr("Last result"))
-        result = QVBoxLayout(result_box)
+    def _build_result(self) -> QGroupBox:
+        box, result = group(tr("Last result"), QVBoxLayout)
         self.result = QLabel(tr("No sync has run in this window yet."))
         self.result.setObjectName("sync_result")
         self.result.setWordWrap(True)
@@ -117,34 +118,16 @@ class SyncPage(QWidget):
         self.attention.setVisible(False)
         result.addWidget(self.attention_label)
         result.addWidget(self.attention)
-        outer.addWidget(result_box)
+        return box
 
-        history_box = QGroupBox(tr("History"))
-        history = QVBoxLayout(history_box)
+    def _build_history(self) -> QGroupBox:
+        box, history = group(tr("History"), QVBoxLayout)
         self.history = QTableWidget(0, len(HISTORY_COLUMNS))
-        self.history.setObjectName("sync_history")
         self.history.setHorizontalHeaderLabels([tr(c) for c in HISTORY_COLUMNS])
-        self.history.verticalHeader().setVisible(False)
+        list_table(self.history, "sync_history", (130, 130, 170, 140, 80, 70))
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setAlternatingRowColors(True)
-        header = self.history.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((130, 130, 170, 140, 80, 70)):
-            self.history.setColumnWidth(column, width)
         history.addWidget(self.history)
-        outer.addWidget(history_box, 1)
-
-        self.sync_button.clicked.connect(self.start_sync)
-        self.cancel_button.clicked.connect(self.cancel_sync)
-        self.login_button.clicked.connect(self.log_in)
-        sync.started.connect(self._started)
-        sync.progress.connect(self._progress)
-        sync.finished.connect(self._finished)
-        sync.locked.connect(self._locked)
-        sync.failed.connect(self._failed)
-        self.load_history()
+        return box
 
     # -- running ------------------------------------------------------------------------------
 

@@ -21,12 +21,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,7 +37,17 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.page import PageReader
+from edge_app.ui.page import (
+    HINT_STYLE,
+    Page,
+    PageReader,
+    button,
+    combo,
+    group,
+    label,
+    line_edit,
+    list_table,
+)
 from edge_app.ui.present import (
     STATE_COLOURS,
     captured_time,
@@ -49,7 +57,7 @@ from edge_app.ui.present import (
     money,
     state_words,
 )
-from edge_app.ui.widgets import Banner, ManagerGate, Prompts, heading
+from edge_app.ui.widgets import ManagerGate, Prompts
 from edge_app.ui.workers import TaskRunner, plain_error
 
 PAGE_SIZE = 200
@@ -254,7 +262,7 @@ class TransactionsModel(QAbstractTableModel):
         return ""
 
 
-class TransactionsPage(QWidget):
+class TransactionsPage(Page):
     """Filter, browse and act on the queue. Emits `changed` after an action stores something."""
 
     changed = Signal()
@@ -267,26 +275,28 @@ class TransactionsPage(QWidget):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Transactions"), parent)
         self.app = app
         self.runner = runner
         self.gate = gate
         self.prompts = prompts
         self.model = TransactionsModel(PageReader(app), parent=self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Transactions")))
-        self.banner = Banner()
-        self.banner.setObjectName("tx_banner")
-        outer.addWidget(self.banner)
+        self.add_banner("tx_banner")
+        self.outer.addLayout(self._build_filters())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_list())
+        splitter.addWidget(self._build_details())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 400])
+        self.outer.addWidget(splitter, 1)
+        self._connect()
+        self._all: int | None = None  # every record, when a filter hides some (counted aside)
+        self._details_asked = 0  # the latest detail read; older answers are dropped
+        self.apply_filter()
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
-        self.state_filter = QComboBox()
-        self.state_filter.setObjectName("state_filter")
-        for label, states in STATE_FILTERS:
-            self.state_filter.addItem(tr(label), states)
+    def _build_filters(self) -> QHBoxLayout:
+        self.state_filter = combo("state_filter", ((tr(t), s) for t, s in STATE_FILTERS))
         self.use_dates = QCheckBox(tr("Captured from"))
         self.use_dates.setObjectName("use_dates")
         today = QDate.currentDate()
@@ -296,11 +306,13 @@ class TransactionsPage(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
-        self.search = QLineEdit()
-        self.search.setObjectName("tx_search")
-        self.search.setPlaceholderText(tr("Search: reference, last 4 digits, amount"))
+        self.search = line_edit(
+            "tx_search", placeholder=tr("Search: reference, last 4 digits, amount")
+        )
         self.search.setClearButtonEnabled(True)
-        self.refresh_button = QPushButton(tr("Refresh"))
+        self.refresh_button = button(tr("Refresh"))
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
         filters.addWidget(QLabel(tr("Show")))
         filters.addWidget(self.state_filter)
         filters.addSpacing(12)
@@ -311,39 +323,52 @@ class TransactionsPage(QWidget):
         filters.addSpacing(12)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.refresh_button)
-        outer.addLayout(filters)
+        return filters
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+    def _build_list(self) -> QWidget:
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
-        self.table.setObjectName("tx_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        list_table(self.table, "tx_table", (124, 46, 108, 86, 124, 110))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((124, 46, 108, 86, 124, 110)):
-            self.table.setColumnWidth(column, width)
         left_layout.addWidget(self.table)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("tx_count")
-        self.count_label.setStyleSheet("color: #5f6368;")
+        self.count_label = label("tx_count", style=HINT_STYLE)
         left_layout.addWidget(self.count_label)
-        splitter.addWidget(left)
+        return left
 
+    def _build_details(self) -> QWidget:
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(8, 0, 0, 0)
-        box = QGroupBox(tr("Details"))
-        form = QFormLayout(box)
+        detail_layout.addWidget(self._build_detail_form())
+        answer_box, answer_layout = group(tr("Gateway answer"), QVBoxLayout)
+        self.answer = QLabel(tr("Select a transaction to see its details."))
+        self.answer.setObjectName("detail_answer")
+        self.answer.setWordWrap(True)
+        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.answer.setMinimumHeight(self.answer.fontMetrics().lineSpacing() * 3 + 6)
+        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        answer_layout.addWidget(self.answer)
+        detail_layout.addWidget(answer_box)
+        trail_box, trail_layout = group(tr("History (audit trail)"), QVBoxLayout)
+        self.trail = QTreeWidget()
+        self.trail.setObjectName("audit_trail")
+        self.trail.setRootIsDecorated(False)
+        self.trail.setHeaderLabels([tr("When"), tr("What"), tr("Detail")])
+        self.trail.setColumnWidth(0, 112)
+        self.trail.setColumnWidth(1, 170)
+        trail_layout.addWidget(self.trail)
+        detail_layout.addWidget(trail_box, 1)
+        detail_layout.addLayout(self._build_actions())
+        return detail
+
+    def _build_detail_form(self) -> QGroupBox:
+        box, form = group(tr("Details"), QFormLayout)
         self.detail: dict[str, QLabel | QLineEdit] = {}
-        for key, label in DETAIL_WORDS.items():
+        for key, text in DETAIL_WORDS.items():
             value: QLabel | QLineEdit
             if key == "uuid":  # long: a frameless read-only line scrolls and copies in full
                 value = QLineEdit()
@@ -354,49 +379,25 @@ class TransactionsPage(QWidget):
                 value = QLabel()
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"detail_{key}")
-            form.addRow(tr(label), value)
+            form.addRow(tr(text), value)
             self.detail[key] = value
-        detail_layout.addWidget(box)
-        answer_box = QGroupBox(tr("Gateway answer"))
-        answer_layout = QVBoxLayout(answer_box)
-        self.answer = QLabel(tr("Select a transaction to see its details."))
-        self.answer.setObjectName("detail_answer")
-        self.answer.setWordWrap(True)
-        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.answer.setMinimumHeight(self.answer.fontMetrics().lineSpacing() * 3 + 6)
-        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        answer_layout.addWidget(self.answer)
-        detail_layout.addWidget(answer_box)
-        trail_box = QGroupBox(tr("History (audit trail)"))
-        trail_layout = QVBoxLayout(trail_box)
-        self.trail = QTreeWidget()
-        self.trail.setObjectName("audit_trail")
-        self.trail.setRootIsDecorated(False)
-        self.trail.setHeaderLabels([tr("When"), tr("What"), tr("Detail")])
-        self.trail.setColumnWidth(0, 112)
-        self.trail.setColumnWidth(1, 170)
-        trail_layout.addWidget(self.trail)
-        detail_layout.addWidget(trail_box, 1)
-        actions = QHBoxLayout()
-        self.void_button = QPushButton(tr("Void…"))
-        self.void_button.setObjectName("void")
-        self.refund_button = QPushButton(tr("Refund…"))
-        self.refund_button.setObjectName("refund")
-        self.retry_button = QPushButton(tr("Retry"))
-        self.retry_button.setObjectName("retry")
-        self.give_up_button = QPushButton(tr("Give up…"))
-        self.give_up_button.setObjectName("give_up")
-        buttons = (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
-        for button in buttons:
-            button.setEnabled(False)
-            actions.addWidget(button)
-        detail_layout.addLayout(actions)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 400])
-        outer.addWidget(splitter, 1)
+        return box
 
+    def _build_actions(self) -> QHBoxLayout:
+        self.void_button = button(tr("Void…"), "void")
+        self.refund_button = button(tr("Refund…"), "refund")
+        self.retry_button = button(tr("Retry"), "retry")
+        self.give_up_button = button(tr("Give up…"), "give_up")
+        actions = QHBoxLayout()
+        for action in self._action_buttons():
+            action.setEnabled(False)
+            actions.addWidget(action)
+        return actions
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
+
+    def _connect(self) -> None:
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(300)
@@ -413,9 +414,6 @@ class TransactionsPage(QWidget):
         self.retry_button.clicked.connect(self.retry_selected)
         self.give_up_button.clicked.connect(self.give_up_selected)
         self.model.modelReset.connect(self._selection_changed)
-        self._all: int | None = None  # every record, when a filter hides some (counted aside)
-        self._details_asked = 0  # the latest detail read; older answers are dropped
-        self.apply_filter()
 
     # -- filtering ----------------------------------------------------------------------------
 
@@ -523,16 +521,11 @@ class TransactionsPage(QWidget):
         self.trail.clear()
         self._details_asked += 1
         if record is None:
-            for label in self.detail.values():
-                label.setText("")
+            for value in self.detail.values():
+                value.setText("")
             self.answer.setText(tr("Select a transaction to see its details."))
-            for button in (
-                self.void_button,
-                self.refund_button,
-                self.retry_button,
-                self.give_up_button,
-            ):
-                button.setEnabled(False)
+            for action in self._action_buttons():
+                action.setEnabled(False)
             return
         self._show_record(record)
         asked, app, uuid = self._details_asked, self.app, record.uuid

@@ -226,8 +226,8 @@ class NewPinDialog(QDialog):
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
-        self.first = _pin_edit()
-        self.second = _pin_edit()
+        self.first = pin_edit()
+        self.second = pin_edit()
         form.addRow(tr("New PIN"), self.first)
         form.addRow(tr("Repeat PIN"), self.second)
         layout.addLayout(form)
@@ -251,11 +251,16 @@ class NewPinDialog(QDialog):
         self.accept()
 
 
-def _pin_edit() -> QLineEdit:
+def pin_edit(name: str = "", max_width: int = 0) -> QLineEdit:
+    """A masked line for a PIN: digits only, at most 8."""
     edit = QLineEdit()
+    if name:
+        edit.setObjectName(name)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", edit))
     edit.setMaxLength(8)
+    if max_width:
+        edit.setMaximumWidth(max_width)
     return edit
 
 

@@ -57,6 +57,7 @@ def test_screenshots_of_every_screen(
     qtbot.keyClicks(page.expiry, "12/29")
     qtbot.keyClicks(page.cvv, TEST_CVV)
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)  # the status bar counts the new sale
     save(window, "02-new-sale-queued")
     page.reader_mode.setCurrentIndex(page.reader_mode.findData("contact"))
     save(window, "03-new-sale-chip")

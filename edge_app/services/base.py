@@ -28,8 +28,15 @@ class AppBase:
         self.clock: Clock = local_now
         self._limits: tuple[AppConfig, OfflineLimits] | None = None
         self._readers: list[Store] = []
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once `close()` ran: its store and every reader it opened are closed."""
+        return self._closed
 
     def close(self) -> None:
+        self._closed = True
         for reader in self._readers:
             reader.close()
         self._readers.clear()

@@ -62,6 +62,10 @@ class Capturing(AppBase):
     def audit_trail(self, uuid: str) -> list[AuditRow]:
         return self.store.audit_trail(uuid)
 
+    def transaction_count(self) -> int:
+        """How many records the queue holds, in every state."""
+        return self.store.count_transactions()
+
     # -- capture ------------------------------------------------------------------------------
 
     def capture_context(self, now: datetime) -> CaptureContext:

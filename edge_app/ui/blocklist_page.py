@@ -16,21 +16,27 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.widgets import Banner, ErrorLabel, ManagerGate, Prompts, heading
+from edge_app.ui.page import (
+    HINT_STYLE,
+    Page,
+    PageReader,
+    button,
+    group,
+    label,
+    line_edit,
+    list_table,
+)
+from edge_app.ui.widgets import ErrorLabel, ManagerGate, Prompts
 from edge_app.ui.workers import TaskRunner, plain_error
 
 PAGE_SIZE = 500
@@ -43,11 +49,13 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class BlocklistModel(QAbstractTableModel):
+    """The card list, masked, read `PAGE_SIZE` entries at a time through the page's reader."""
+
     COLUMNS = ("Card", "On the gateway", "Change waiting", "Problem")
 
-    def __init__(self, store: Any, parent: Any = None) -> None:
+    def __init__(self, reader: PageReader, parent: Any = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.reader = reader
         self.text = ""
         self.entries: list[Any] = []
         self._exhausted = False
@@ -65,9 +73,11 @@ class BlocklistModel(QAbstractTableModel):
     def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or self._exhausted:
             return
-        page = self.store.blocklist_entries(
-            text=self.text, offset=len(self.entries), limit=PAGE_SIZE
-        )
+        store = self.reader.store()
+        if store is None:
+            self._exhausted = True
+            return
+        page = store.blocklist_entries(text=self.text, offset=len(self.entries), limit=PAGE_SIZE)
         if len(page) < PAGE_SIZE:
             self._exhausted = True
         if not page:
@@ -96,13 +106,7 @@ class BlocklistModel(QAbstractTableModel):
         entry = self.entries[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return entry.masked
-            if column == 1:
-                return tr("Yes") if entry.on_gateway else tr("No")
-            if column == 2:
-                return tr(PENDING_WORDS[entry.pending]) if entry.pending else ""
-            return entry.failed_reason or ""
+            return self.cell_text(entry, column)
         if role == Qt.ItemDataRole.BackgroundRole:
             if entry.failed_reason:
                 return QBrush(QColor("#fde7e9"))
@@ -114,13 +118,23 @@ class BlocklistModel(QAbstractTableModel):
             return font
         return None
 
+    @staticmethod
+    def cell_text(entry: Any, column: int) -> str:
+        if column == 0:
+            return str(entry.masked)
+        if column == 1:
+            return tr("Yes") if entry.on_gateway else tr("No")
+        if column == 2:
+            return tr(PENDING_WORDS[entry.pending]) if entry.pending else ""
+        return str(entry.failed_reason or "")
+
 
 def split_numbers(text: str) -> list[str]:
     """Card numbers typed one after another, separated by commas, semicolons or new lines."""
     return [part.replace(" ", "") for part in re.split(r"[,;\n]+", text) if part.strip()]
 
 
-class BlocklistPage(QWidget):
+class BlocklistPage(Page):
     changed = Signal()
 
     def __init__(
@@ -131,38 +145,35 @@ class BlocklistPage(QWidget):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Card block list"), parent)
         self.app = app
         self.runner = runner
         self.gate = gate
         self.prompts = prompts
-        self.model = BlocklistModel(app.store, self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Card block list")))
-        self.mode_label = QLabel()
-        self.mode_label.setObjectName("list_mode")
-        self.mode_label.setWordWrap(True)
-        outer.addWidget(self.mode_label)
-        self.counts_label = QLabel()
-        self.counts_label.setObjectName("list_counts")
-        self.counts_label.setStyleSheet("color: #5f6368;")
-        outer.addWidget(self.counts_label)
-        self.banner = Banner()
-        self.banner.setObjectName("list_banner")
-        outer.addWidget(self.banner)
+        self.model = BlocklistModel(PageReader(app), self)
+        self._counts_asked = 0  # the latest count; older answers are dropped
+        self.mode_label = label("list_mode", wrap=True)
+        self.outer.addWidget(self.mode_label)
+        self.counts_label = label("list_counts", style=HINT_STYLE)
+        self.outer.addWidget(self.counts_label)
+        self.add_banner("list_banner")
+        self.outer.addWidget(self._build_changes())
+        self.outer.addLayout(self._build_search())
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        list_table(self.table, "list_table", (170, 120, 220))
+        self.outer.addWidget(self.table, 1)
+        self._connect()
+        self.reload()
 
-        change_box = QGroupBox(tr("Add or remove cards"))
-        change = QVBoxLayout(change_box)
+    def _build_changes(self) -> QGroupBox:
+        box, change = group(tr("Add or remove cards"), QVBoxLayout)
+        self.numbers = line_edit(
+            "list_numbers", placeholder=tr("Full card number(s), separated by commas")
+        )
+        self.add_button = button(tr("Add to list"), "list_add")
+        self.remove_button = button(tr("Remove from list"), "list_remove")
         row = QHBoxLayout()
-        self.numbers = QLineEdit()
-        self.numbers.setObjectName("list_numbers")
-        self.numbers.setPlaceholderText(tr("Full card number(s), separated by commas"))
-        self.add_button = QPushButton(tr("Add to list"))
-        self.add_button.setObjectName("list_add")
-        self.remove_button = QPushButton(tr("Remove from list"))
-        self.remove_button.setObjectName("list_remove")
         row.addWidget(self.numbers, 1)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
@@ -170,41 +181,27 @@ class BlocklistPage(QWidget):
         self.numbers_error = ErrorLabel()
         self.numbers_error.setObjectName("list_numbers_error")
         change.addWidget(self.numbers_error)
-        files = QHBoxLayout()
-        self.import_button = QPushButton(tr("Import CSV…"))
-        self.import_button.setObjectName("list_import")
+        self.import_button = button(tr("Import CSV…"), "list_import")
         self.import_removes = QCheckBox(tr("The file lists cards to remove"))
         self.import_removes.setObjectName("list_import_removes")
-        self.export_button = QPushButton(tr("Export report (masked)…"))
-        self.export_button.setObjectName("list_export")
+        self.export_button = button(tr("Export report (masked)…"), "list_export")
+        files = QHBoxLayout()
         files.addWidget(self.import_button)
         files.addWidget(self.import_removes)
         files.addStretch(1)
         files.addWidget(self.export_button)
         change.addLayout(files)
-        outer.addWidget(change_box)
+        return box
 
-        search_row = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setObjectName("list_search")
-        self.search.setPlaceholderText(tr("Search by first 6 or last 4 digits"))
+    def _build_search(self) -> QHBoxLayout:
+        self.search = line_edit("list_search", placeholder=tr("Search by first 6 or last 4 digits"))
         self.search.setClearButtonEnabled(True)
+        search_row = QHBoxLayout()
         search_row.addWidget(QLabel(tr("Search")))
         search_row.addWidget(self.search, 1)
-        outer.addLayout(search_row)
-        self.table = QTableView()
-        self.table.setObjectName("list_table")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((170, 120, 220)):
-            self.table.setColumnWidth(column, width)
-        outer.addWidget(self.table, 1)
+        return search_row
 
+    def _connect(self) -> None:
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(300)
@@ -214,20 +211,30 @@ class BlocklistPage(QWidget):
         self.remove_button.clicked.connect(self.remove_numbers)
         self.import_button.clicked.connect(self.import_file)
         self.export_button.clicked.connect(self.export_file)
-        self.reload()
 
     def reload(self) -> None:
+        """Show the list again; its counts are read in a worker (the writer may be committing)."""
         mode = self.app.config.list_mode
         self.mode_label.setText(tr(MODE_WORDS.get(mode, mode)))
-        counts = self.app.store.blocklist_counts()
+        self._counts_asked += 1
+        asked, app = self._counts_asked, self.app
+        self.runner.submit(
+            app.card_list_counts,
+            lambda counts: self._counted(asked, counts),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+        self.model.set_text(self.search.text().strip())
+        self.model.fetchMore(QModelIndex())
+
+    def _counted(self, asked: int, counts: dict[str, int]) -> None:
+        if asked != self._counts_asked:
+            return  # a later reload asked again
         self.counts_label.setText(
             tr(
                 "{cards} card(s) on the list; {pending} change(s) waiting to be sent; "
                 "{failed} refused"
             ).format(**counts)
         )
-        self.model.set_text(self.search.text().strip())
-        self.model.fetchMore(QModelIndex())
 
     def _change(self, add: bool) -> None:
         self.numbers_error.show_error(None)

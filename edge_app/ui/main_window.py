@@ -62,6 +62,14 @@ QPushButton[primary="true"] {
 QPushButton[primary="true"]:hover { background: #285fb5; }
 QPushButton[primary="true"]:disabled { background: #9db4d8; border-color: #9db4d8; }
 """
+SIDE_STYLE = (
+    "#side { background: #1f3b63; }"
+    "#side QLabel { color: #ffffff; }"
+    "QListWidget#nav { background: transparent; border: none; color: #dfe8f5; outline: 0; }"
+    "QListWidget#nav::item { padding: 10px 14px; border-radius: 4px; margin: 2px 8px; }"
+    "QListWidget#nav::item:selected { background: #2f5a93; color: #ffffff; }"
+    "QListWidget#nav::item:hover:!selected { background: #284b7a; }"
+)
 ENVIRONMENT_SHORT_WORDS = {
     "production": "Production",
     "develop": "Develop",
@@ -106,7 +114,7 @@ class MainWindow(QMainWindow):
         self.prompts = prompts or Prompts()
         self.runner = TaskRunner(self)
         self.sync = SyncController(app, self.runner, self)
-        self.gate = ManagerGate(app.store, self.prompts)
+        self.gate = ManagerGate(app.secure_settings(), self.prompts)
         self.last_status: dict[str, Any] | None = None
         self._status_busy = False
         self._status_again = False
@@ -116,21 +124,30 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(1180, 760)
         self.setMinimumSize(QSize(960, 620))
-
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(0)
+        row.addWidget(self._build_side())
+        row.addWidget(self._build_pages(), 1)
+        self.setCentralWidget(central)
+        self.status = StatusBar(self)
+        self.setStatusBar(self.status)
+        self._update_store_label()
+        self._connect()
+        self._start_timers(status_interval_ms)
+        self.monitor: ConnectivityMonitor | None = None
+        if monitor:
+            self.monitor = ConnectivityMonitor(app.config.base_url, probe_interval_ms, self)
+            self.monitor.changed.connect(self.online_changed)
+            self.monitor.start()
+        self.tray = self._make_tray()
+        self.refresh_status()
+
+    def _build_side(self) -> QWidget:
         side = QWidget()
         side.setObjectName("side")
-        side.setStyleSheet(
-            "#side { background: #1f3b63; }"
-            "#side QLabel { color: #ffffff; }"
-            "QListWidget#nav { background: transparent; border: none; color: #dfe8f5; outline: 0; }"
-            "QListWidget#nav::item { padding: 10px 14px; border-radius: 4px; margin: 2px 8px; }"
-            "QListWidget#nav::item:selected { background: #2f5a93; color: #ffffff; }"
-            "QListWidget#nav::item:hover:!selected { background: #284b7a; }"
-        )
+        side.setStyleSheet(SIDE_STYLE)
         side.setFixedWidth(210)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 16, 0, 12)
@@ -156,44 +173,35 @@ class MainWindow(QMainWindow):
         self.role_label.setContentsMargins(18, 0, 12, 0)
         self.role_label.setStyleSheet("color: #9fb3d1; font-size: 11px;")
         side_layout.addWidget(self.role_label)
-        row.addWidget(side)
+        return side
 
+    def _build_pages(self) -> QStackedWidget:
+        """The screens, stacked, and their entries in the side list."""
         self.stack = QStackedWidget()
         self.stack.setObjectName("pages")
         self.stack.setStyleSheet(PAGE_STYLE)
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
-
+        app = self.app
         self.sale_page = SalePage(app)
         self.transactions_page = TransactionsPage(app, self.runner, self.gate, self.prompts)
         self.blocklist_page = BlocklistPage(app, self.runner, self.gate, self.prompts)
         self.sync_page = SyncPage(app, self.runner, self.sync, self.prompts)
         self.settings_page = SettingsPage(app, self.gate)
         style = self.style()
-        for page, label, icon in (
-            (self.sale_page, tr("New sale"), QStyle.StandardPixmap.SP_FileDialogNewFolder),
-            (
-                self.transactions_page,
-                tr("Transactions"),
-                QStyle.StandardPixmap.SP_FileDialogDetailedView,
-            ),
-            (
-                self.blocklist_page,
-                tr("Card block list"),
-                QStyle.StandardPixmap.SP_MessageBoxWarning,
-            ),
-            (self.sync_page, tr("Sync"), QStyle.StandardPixmap.SP_BrowserReload),
-            (self.settings_page, tr("Settings"), QStyle.StandardPixmap.SP_FileDialogInfoView),
+        icons = QStyle.StandardPixmap
+        for page, text, icon in (
+            (self.sale_page, tr("New sale"), icons.SP_FileDialogNewFolder),
+            (self.transactions_page, tr("Transactions"), icons.SP_FileDialogDetailedView),
+            (self.blocklist_page, tr("Card block list"), icons.SP_MessageBoxWarning),
+            (self.sync_page, tr("Sync"), icons.SP_BrowserReload),
+            (self.settings_page, tr("Settings"), icons.SP_FileDialogInfoView),
         ):
             self.stack.addWidget(page)
-            QListWidgetItem(style.standardIcon(icon), label, self.nav)
+            QListWidgetItem(style.standardIcon(icon), text, self.nav)
         self.nav.currentRowChanged.connect(self._show_page)
         self.nav.setCurrentRow(0)
+        return self.stack
 
-        self.status = StatusBar(self)
-        self.setStatusBar(self.status)
-        self._update_store_label()
-
+    def _connect(self) -> None:
         self.sale_page.sale_queued.connect(self.queue_changed)
         self.transactions_page.changed.connect(self.queue_changed)
         self.blocklist_page.changed.connect(self.queue_changed)
@@ -204,6 +212,7 @@ class MainWindow(QMainWindow):
         self.sync.locked.connect(self._sync_stopped)
         self.sync.failed.connect(self._sync_stopped)
 
+    def _start_timers(self, status_interval_ms: int) -> None:
         self.status_timer = QTimer(self)
         self.status_timer.setInterval(status_interval_ms)
         self.status_timer.timeout.connect(self.refresh_status)
@@ -212,14 +221,6 @@ class MainWindow(QMainWindow):
         self.shop_close_timer.setInterval(SHOP_CLOSE_CHECK_MS)
         self.shop_close_timer.timeout.connect(self.check_shop_close)
         self.shop_close_timer.start()
-
-        self.monitor: ConnectivityMonitor | None = None
-        if monitor:
-            self.monitor = ConnectivityMonitor(app.config.base_url, probe_interval_ms, self)
-            self.monitor.changed.connect(self.online_changed)
-            self.monitor.start()
-        self.tray = self._make_tray()
-        self.refresh_status()
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -17,16 +17,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.widgets import Banner, FieldForm, errors_of, heading
+from edge_app.ui.page import Page, button, combo, group, hint, line_edit
+from edge_app.ui.widgets import FieldForm, errors_of
 
 COMMON_CURRENCIES = ("HKD", "USD", "CNY", "MOP", "TWD", "SGD", "JPY", "EUR", "GBP")
 READER_MODES = ("manual", "swipe", "contact", "contactless")
@@ -51,35 +49,39 @@ def expiry_for_display(yymm: str) -> str:
     return f"{yymm[2:4]}/{yymm[0:2]}" if len(yymm) == 4 else yymm
 
 
-class SalePage(QWidget):
+class SalePage(Page):
     """Amount, card and approval code; `sale_queued(uuid)` after a sale is stored."""
 
     sale_queued = Signal(str)
 
     def __init__(self, app: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(tr("New sale"), parent, spacing=12)
         self.app = app
         self._swiped: Any = None  # Track2 of a swiped card; never shown in full
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(12)
-        outer.addWidget(heading(tr("New sale")))
-        self.banner = Banner()
-        self.banner.setObjectName("sale_banner")
-        outer.addWidget(self.banner)
-
+        self.add_banner("sale_banner")
         columns = QHBoxLayout()
         columns.setSpacing(18)
-        outer.addLayout(columns)
+        self.outer.addLayout(columns)
+        columns.addWidget(self._build_payment(), 2)
+        columns.addWidget(self._build_card(), 3)
+        self.outer.addLayout(self._build_buttons())
+        self.outer.addWidget(
+            hint(
+                tr(
+                    "Press Enter to queue the sale. Nothing is stored until every field is "
+                    "right; after the sale the card number is only shown masked."
+                )
+            )
+        )
+        self.outer.addStretch(1)
+        self._connect()
+        self._mode_changed()
 
-        # -- payment ----------------------------------------------------------------------
-        pay_box = QGroupBox(tr("Payment"))
-        pay_layout = QFormLayout(pay_box)
-        pay_layout.setVerticalSpacing(6)
-        self.form = FieldForm(pay_layout)
-        self.amount = QLineEdit()
-        self.amount.setObjectName("amount")
-        self.amount.setPlaceholderText("0.00")
+    def _build_payment(self) -> QGroupBox:
+        box, layout = group(tr("Payment"), QFormLayout)
+        layout.setVerticalSpacing(6)
+        self.form = FieldForm(layout)
+        self.amount = line_edit("amount", placeholder="0.00")
         big = self.amount.font()
         big.setPointSizeF(big.pointSizeF() * 1.3)
         self.amount.setFont(big)
@@ -89,101 +91,67 @@ class SalePage(QWidget):
         self.currency.setEditable(False)
         self.currency.addItems(_currencies())
         self.form.add("currency", tr("Currency"), self.currency)
-        self.tips = QLineEdit()
-        self.tips.setObjectName("tips")
-        self.tips.setPlaceholderText(tr("optional"))
+        self.tips = line_edit("tips", placeholder=tr("optional"))
         self.form.add("tips", tr("Tips"), self.tips)
-        self.auth_code = QLineEdit()
-        self.auth_code.setObjectName("auth_code")
-        self.auth_code.setPlaceholderText(tr("optional"))
+        self.auth_code = line_edit("auth_code", placeholder=tr("optional"))
         self.form.add(
             "auth_code",
             tr("Approval code"),
             self.auth_code,
             tr("Only if the bank gave an approval code by phone."),
         )
-        columns.addWidget(pay_box, 2)
+        return box
 
-        # -- card -------------------------------------------------------------------------
-        card_box = QGroupBox(tr("Card"))
-        card_layout = QFormLayout(card_box)
-        card_layout.setVerticalSpacing(6)
-        self.card_form = FieldForm(card_layout)
-        self.reader_mode = QComboBox()
-        self.reader_mode.setObjectName("reader_mode")
-        for mode in READER_MODES:
-            self.reader_mode.addItem(tr(READER_WORDS[mode]), mode)
+    def _build_card(self) -> QGroupBox:
+        box, layout = group(tr("Card"), QFormLayout)
+        layout.setVerticalSpacing(6)
+        self.card_form = FieldForm(layout)
+        self.reader_mode = combo("reader_mode", ((tr(READER_WORDS[m]), m) for m in READER_MODES))
         self.card_form.add("reader_mode", tr("How the card was read"), self.reader_mode)
-        self.reader = QLineEdit()
-        self.reader.setObjectName("card_reader")
-        self.reader.setEchoMode(QLineEdit.EchoMode.Password)
-        self.reader.setPlaceholderText(tr("Click here, then swipe the card"))
+        self.reader = line_edit(
+            "card_reader", placeholder=tr("Click here, then swipe the card"), password=True
+        )
         self.card_form.add("track2", tr("Card reader"), self.reader)
-        number_row = QHBoxLayout()
-        self.card_number = QLineEdit()
-        self.card_number.setObjectName("card_number")
-        self.card_number.setPlaceholderText(tr("Card number as printed on the card"))
+        self.card_number = line_edit(
+            "card_number", placeholder=tr("Card number as printed on the card")
+        )
         self.card_number.setValidator(
             QRegularExpressionValidator(r"[0-9 ]{0,23}", self.card_number)
         )
-        self.forget_card = QPushButton(tr("Other card"))
-        self.forget_card.setObjectName("forget_card")
+        self.forget_card = button(tr("Other card"), "forget_card")
         self.forget_card.setVisible(False)
+        number_row = QHBoxLayout()
         number_row.addWidget(self.card_number, 1)
         number_row.addWidget(self.forget_card)
         self.card_form.add("card_number", tr("Card number"), number_row)
-        self.expiry = QLineEdit()
-        self.expiry.setObjectName("expiry")
-        self.expiry.setPlaceholderText(tr("MM/YY"))
+        self.expiry = line_edit("expiry", placeholder=tr("MM/YY"), max_width=110)
         self.expiry.setMaxLength(7)
-        self.expiry.setMaximumWidth(110)
         self.card_form.add("expiry", tr("Expiry"), self.expiry)
-        self.cvv = QLineEdit()
-        self.cvv.setObjectName("cvv")
-        self.cvv.setEchoMode(QLineEdit.EchoMode.Password)
+        self.cvv = line_edit("cvv", password=True, max_width=110)
         self.cvv.setMaxLength(4)
-        self.cvv.setMaximumWidth(110)
         self.card_form.add("cvv", tr("CVV"), self.cvv, tr("The 3 or 4 digits on the back."))
-        self.card_sn = QLineEdit()
-        self.card_sn.setObjectName("card_sn")
+        self.card_sn = line_edit("card_sn")
         self.card_form.add("card_sn", tr("Card sequence number"), self.card_sn)
-        self.icc = QLineEdit()
-        self.icc.setObjectName("icc")
-        self.icc.setEchoMode(QLineEdit.EchoMode.Password)
+        self.icc = line_edit("icc", password=True)
         self.card_form.add("icc", tr("Chip data (ICC)"), self.icc)
-        columns.addWidget(card_box, 3)
+        return box
 
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.clear_button = QPushButton(tr("Clear"))
-        self.clear_button.setObjectName("clear_sale")
-        self.submit_button = QPushButton(tr("Queue sale"))
-        self.submit_button.setObjectName("submit_sale")
-        self.submit_button.setProperty("primary", True)
+    def _build_buttons(self) -> QHBoxLayout:
+        self.clear_button = button(tr("Clear"), "clear_sale")
+        self.submit_button = button(tr("Queue sale"), "submit_sale", primary=True)
         self.submit_button.setDefault(True)
         self.submit_button.setMinimumHeight(36)
         self.submit_button.setMinimumWidth(160)
         self.submit_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
         buttons.addWidget(self.clear_button)
         buttons.addWidget(self.submit_button)
-        outer.addLayout(buttons)
-        note = QLabel(
-            tr(
-                "Press Enter to queue the sale. Nothing is stored until every field is right; "
-                "after the sale the card number is only shown masked."
-            )
-        )
-        note.setWordWrap(True)
-        note.setStyleSheet("color: #5f6368;")
-        outer.addWidget(note)
-        outer.addStretch(1)
+        return buttons
 
-        self.reader_mode.currentIndexChanged.connect(self._mode_changed)
-        self.reader.returnPressed.connect(self._card_swiped)
-        self.forget_card.clicked.connect(self._forget_swiped)
-        self.submit_button.clicked.connect(self.submit)
-        self.clear_button.clicked.connect(self.clear_form)
-        for edit in (
+    def _text_edits(self) -> tuple[QLineEdit, ...]:
+        """The typed fields: Enter in any of them queues the sale."""
+        return (
             self.amount,
             self.tips,
             self.card_number,
@@ -192,9 +160,16 @@ class SalePage(QWidget):
             self.card_sn,
             self.icc,
             self.auth_code,
-        ):
+        )
+
+    def _connect(self) -> None:
+        self.reader_mode.currentIndexChanged.connect(self._mode_changed)
+        self.reader.returnPressed.connect(self._card_swiped)
+        self.forget_card.clicked.connect(self._forget_swiped)
+        self.submit_button.clicked.connect(self.submit)
+        self.clear_button.clicked.connect(self.clear_form)
+        for edit in self._text_edits():
             edit.returnPressed.connect(self.submit)
-        self._mode_changed()
 
     # -- behaviour --------------------------------------------------------------------------
 
@@ -324,17 +299,7 @@ class SalePage(QWidget):
 
     def clear_form(self) -> None:
         self._forget_swiped()
-        for edit in (
-            self.amount,
-            self.tips,
-            self.card_number,
-            self.expiry,
-            self.cvv,
-            self.reader,
-            self.card_sn,
-            self.icc,
-            self.auth_code,
-        ):
+        for edit in (*self._text_edits(), self.reader):
             edit.setText("")
         self.reader_mode.setCurrentIndex(0)
         self.form.clear()

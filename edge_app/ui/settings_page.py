@@ -17,15 +17,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from edge_app.ui.i18n import LANGUAGES, tr
+from edge_app.ui.page import Page, button, combo, group, line_edit
 from edge_app.ui.roles import has_manager_pin, pin_problem, set_manager_pin
-from edge_app.ui.widgets import Banner, FieldForm, ManagerGate, heading
+from edge_app.ui.widgets import FieldForm, ManagerGate, pin_edit
 from edge_app.ui.workers import plain_error
 
 KEY_STORE_WORDS = {
@@ -86,20 +86,14 @@ def limits_from_text(text: str, like: Any) -> Any:
     return text
 
 
-class SettingsPage(QWidget):
+class SettingsPage(Page):
     saved = Signal()
 
     def __init__(self, app: Any, gate: ManagerGate, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Settings"), parent)
         self.app = app
         self.gate = gate
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Settings")))
-        self.banner = Banner()
-        self.banner.setObjectName("settings_banner")
-        outer.addWidget(self.banner)
+        self.add_banner("settings_banner")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -108,45 +102,51 @@ class SettingsPage(QWidget):
         grid.setHorizontalSpacing(16)
         grid.setVerticalSpacing(12)
         scroll.setWidget(body)
-        outer.addWidget(scroll, 1)
+        self.outer.addWidget(scroll, 1)
         self.form_by_field: dict[str, FieldForm] = {}
+        grid.addWidget(self._build_gateway(), 0, 0)
+        grid.addWidget(self._build_store(), 0, 1)
+        grid.addWidget(self._build_limits(), 1, 0)
+        grid.addWidget(self._build_sending(), 1, 1)
+        self.outer.addLayout(self._build_buttons())
+        grid.addWidget(self._build_pin(), 2, 0)
+        grid.addWidget(self._about_box(), 2, 1)
+        grid.setRowStretch(3, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.environment.currentIndexChanged.connect(self._environment_changed)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.load)
+        self.pin_button.clicked.connect(self.change_pin)
+        self.load()
 
-        # -- gateway ------------------------------------------------------------------------
-        gateway_box = QGroupBox(tr("Gateway"))
-        gateway = FieldForm(QFormLayout(gateway_box))
-        self.environment = QComboBox()
-        self.environment.setObjectName("environment")
-        for name in ("production", "develop", "sandbox", "custom"):
-            self.environment.addItem(tr(ENVIRONMENT_WORDS[name]), name)
+    def _build_gateway(self) -> QGroupBox:
+        box, layout = group(tr("Gateway"), QFormLayout)
+        gateway = FieldForm(layout)
+        self.environment = combo(
+            "environment",
+            ((tr(ENVIRONMENT_WORDS[n]), n) for n in ("production", "develop", "sandbox", "custom")),
+        )
         gateway.add("environment", tr("Environment"), self.environment)
-        self.base_url = QLineEdit()
-        self.base_url.setObjectName("base_url")
+        self.base_url = line_edit("base_url")
         gateway.add("base_url", tr("Payment address"), self.base_url)
-        self.login_url = QLineEdit()
-        self.login_url.setObjectName("login_url")
+        self.login_url = line_edit("login_url")
         gateway.add("login_url", tr("Login address"), self.login_url)
-        self.client_id = QLineEdit()
-        self.client_id.setObjectName("client_id")
+        self.client_id = line_edit("client_id")
         gateway.add("client_id", tr("Client id"), self.client_id)
-        self.client_secret = QLineEdit()
-        self.client_secret.setObjectName("client_secret")
-        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.client_secret.setPlaceholderText(tr("unchanged"))
+        self.client_secret = line_edit("client_secret", placeholder=tr("unchanged"), password=True)
         gateway.add("client_secret", tr("Client secret"), self.client_secret)
         self._register(gateway)
-        grid.addWidget(gateway_box, 0, 0)
+        return box
 
-        # -- store and device ---------------------------------------------------------------
-        store_box = QGroupBox(tr("Store and device"))
-        store = FieldForm(QFormLayout(store_box))
-        self.store_id = QLineEdit()
-        self.store_id.setObjectName("store_id")
+    def _build_store(self) -> QGroupBox:
+        box, layout = group(tr("Store and device"), QFormLayout)
+        store = FieldForm(layout)
+        self.store_id = line_edit("store_id")
         store.add("store_id", tr("Store id"), self.store_id)
-        self.username = QLineEdit()
-        self.username.setObjectName("username")
+        self.username = line_edit("username")
         store.add("username", tr("Gateway user"), self.username)
-        self.device_model = QLineEdit()
-        self.device_model.setObjectName("device_model")
+        self.device_model = line_edit("device_model")
         store.add(
             "device_model",
             tr("Device model"),
@@ -156,111 +156,83 @@ class SettingsPage(QWidget):
         self.device_id = QLineEdit()
         self.device_id.setReadOnly(True)
         store.add("device_id", tr("Device id"), self.device_id)
-        self.list_mode = QComboBox()
-        self.list_mode.setObjectName("list_mode_setting")
-        for mode in ("blacklist", "whitelist"):
-            self.list_mode.addItem(tr(LIST_MODE_WORDS[mode]), mode)
+        self.list_mode = combo(
+            "list_mode_setting", ((tr(LIST_MODE_WORDS[m]), m) for m in ("blacklist", "whitelist"))
+        )
         store.add("list_mode", tr("Card list mode"), self.list_mode)
         self._register(store)
-        grid.addWidget(store_box, 0, 1)
+        return box
 
-        # -- offline limits -----------------------------------------------------------------
-        limits_box = QGroupBox(tr("Offline limits"))
-        limits_layout = QFormLayout(limits_box)
-        limits_layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        self.limits_form = FieldForm(limits_layout)
-        self.limit_edits: dict[str, QLineEdit] = {}
-        self._limit_values: dict[str, Any] = {}
+    def _build_limits(self) -> QGroupBox:
         from edge_app.domain.limits import limits_to_json
 
-        for key, value in limits_to_json(app.limits).items():
-            edit = QLineEdit()
-            edit.setObjectName(f"limit_{key}")
-            if not isinstance(value, dict):
-                edit.setMaximumWidth(90)
+        box, layout = group(tr("Offline limits"), QFormLayout)
+        layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.limits_form = FieldForm(layout)
+        self.limit_edits: dict[str, QLineEdit] = {}
+        self._limit_values: dict[str, Any] = {}
+        for key, value in limits_to_json(self.app.limits).items():
+            per_currency = isinstance(value, dict)
+            edit = line_edit(f"limit_{key}", max_width=0 if per_currency else 90)
             self.limit_edits[key] = edit
             self._limit_values[key] = value
-            hint = tr("Like: HKD 5000, USD 1000") if isinstance(value, dict) else ""
-            label = tr(LIMIT_WORDS[key]) if key in LIMIT_WORDS else key.replace("_", " ")
-            self.limits_form.add(key, label, edit, hint)
+            hint = tr("Like: HKD 5000, USD 1000") if per_currency else ""
+            text = tr(LIMIT_WORDS[key]) if key in LIMIT_WORDS else key.replace("_", " ")
+            self.limits_form.add(key, text, edit, hint)
         self.limits_form.add("limits", "", QWidget())
         self._register(self.limits_form)
-        grid.addWidget(limits_box, 1, 0)
+        return box
 
-        # -- sending and schedule -----------------------------------------------------------
-        send_box = QGroupBox(tr("Sending and schedule"))
-        send = FieldForm(QFormLayout(send_box))
-        self.shop_close = QLineEdit()
-        self.shop_close.setObjectName("shop_close")
-        self.shop_close.setMaximumWidth(90)
+    def _build_sending(self) -> QGroupBox:
+        box, layout = group(tr("Sending and schedule"), QFormLayout)
+        send = FieldForm(layout)
+        self.shop_close = line_edit("shop_close", max_width=90)
         send.add(
             "shop_close",
             tr("Shop closes at (HH:MM)"),
             self.shop_close,
             tr("The window syncs at this time if it is open."),
         )
-        self.batch_size = QLineEdit()
-        self.batch_size.setObjectName("batch_size")
-        self.batch_size.setMaximumWidth(90)
+        self.batch_size = line_edit("batch_size", max_width=90)
         send.add("batch_size", tr("Records per request"), self.batch_size)
-        self.concurrency = QLineEdit()
-        self.concurrency.setObjectName("concurrency")
-        self.concurrency.setMaximumWidth(90)
+        self.concurrency = line_edit("concurrency", max_width=90)
         send.add("concurrency", tr("Requests at the same time"), self.concurrency)
-        self.timeout = QLineEdit()
-        self.timeout.setObjectName("timeout_seconds")
-        self.timeout.setMaximumWidth(90)
+        self.timeout = line_edit("timeout_seconds", max_width=90)
         send.add("timeout_seconds", tr("Request timeout (seconds)"), self.timeout)
-        self.language = QComboBox()
-        self.language.setObjectName("language")
-        for code, name in LANGUAGES.items():
-            self.language.addItem(name, code)
+        self.language = combo("language", ((name, code) for code, name in LANGUAGES.items()))
         send.add(
             "language", tr("Language"), self.language, tr("Used the next time the window opens.")
         )
         self._register(send)
-        grid.addWidget(send_box, 1, 1)
+        return box
 
+    def _build_buttons(self) -> QHBoxLayout:
+        self.revert_button = button(tr("Undo changes"))
+        self.save_button = button(tr("Save settings"), "save_settings", primary=True)
+        self.save_button.setMinimumWidth(140)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.revert_button = QPushButton(tr("Undo changes"))
-        self.save_button = QPushButton(tr("Save settings"))
-        self.save_button.setObjectName("save_settings")
-        self.save_button.setProperty("primary", True)
-        self.save_button.setMinimumWidth(140)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
-        outer.addLayout(buttons)
+        return buttons
 
-        # -- manager PIN --------------------------------------------------------------------
-        pin_box = QGroupBox(tr("Manager PIN"))
-        pin_layout = QVBoxLayout(pin_box)
+    def _build_pin(self) -> QGroupBox:
+        box, pin_layout = group(tr("Manager PIN"), QVBoxLayout)
         pin_form_layout = QFormLayout()
         self.pin_form = FieldForm(pin_form_layout)
-        self.pin_current = _pin_edit("pin_current")
-        self.pin_new = _pin_edit("pin_new")
-        self.pin_repeat = _pin_edit("pin_repeat")
+        self.pin_current = pin_edit("pin_current", 120)
+        self.pin_new = pin_edit("pin_new", 120)
+        self.pin_repeat = pin_edit("pin_repeat", 120)
         self.pin_form.add("pin_current", tr("Current PIN"), self.pin_current)
         self.pin_form.add("pin_new", tr("New PIN (4 to 8 digits)"), self.pin_new)
         self.pin_form.add("pin_repeat", tr("Repeat new PIN"), self.pin_repeat)
         pin_layout.addLayout(pin_form_layout)
+        self.pin_button = button(tr("Change PIN"), "change_pin")
         pin_buttons = QHBoxLayout()
         pin_buttons.addStretch(1)
-        self.pin_button = QPushButton(tr("Change PIN"))
-        self.pin_button.setObjectName("change_pin")
         pin_buttons.addWidget(self.pin_button)
         pin_layout.addLayout(pin_buttons)
-        grid.addWidget(pin_box, 2, 0)
-        grid.addWidget(self._about_box(), 2, 1)
-        grid.setRowStretch(3, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-
-        self.environment.currentIndexChanged.connect(self._environment_changed)
-        self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(self.load)
-        self.pin_button.clicked.connect(self.change_pin)
-        self.load()
+        return box
 
     def _about_box(self) -> QGroupBox:
         from edge_app import __version__
@@ -395,7 +367,7 @@ class SettingsPage(QWidget):
             self.show_field_error(problem.field, problem.text)
             return False
         if values["environment"] == "custom" and not (
-            self.client_secret.text() or self.app.store.get_setting("client_secret")
+            self.client_secret.text() or self.app.has_client_secret()
         ):
             self.show_field_error(
                 "client_secret", tr("A custom environment needs the client secret.")
@@ -423,11 +395,7 @@ class SettingsPage(QWidget):
             self.banner.show_message(plain_error(exc), "error")
             return False
         if values["environment"] == "custom" and self.client_secret.text():
-            from edge_app.services import SECRET_CLIENT
-
-            self.app.store.set_setting(
-                SECRET_CLIENT, self.client_secret.text(), audit_detail="client secret set"
-            )
+            self.app.set_client_secret(self.client_secret.text())
         self.load()
         self.banner.show_message(tr("Settings saved."), "success")
         self.saved.emit()
@@ -440,7 +408,7 @@ class SettingsPage(QWidget):
         current, new, repeat = self.pin_current.text(), self.pin_new.text(), self.pin_repeat.text()
         for edit in (self.pin_current, self.pin_new, self.pin_repeat):
             edit.setText("")
-        if has_manager_pin(self.app.store):
+        if has_manager_pin(self.app.secure_settings()):
             problem = self.gate.guard.check(current)
             if problem:
                 self.pin_form.errors["pin_current"].show_error(tr(problem))
@@ -450,7 +418,7 @@ class SettingsPage(QWidget):
             field = "pin_repeat" if "differ" in problem else "pin_new"
             self.pin_form.errors[field].show_error(tr(problem))
             return False
-        set_manager_pin(self.app.store, new)
+        set_manager_pin(self.app.secure_settings(), new)
         self.banner.show_message(tr("The manager PIN was changed."), "success")
         return True
 
@@ -460,15 +428,3 @@ class _FieldProblem(Exception):
         super().__init__(text)
         self.field = field
         self.text = text
-
-
-def _pin_edit(name: str) -> QLineEdit:
-    from PySide6.QtGui import QRegularExpressionValidator
-
-    edit = QLineEdit()
-    edit.setObjectName(name)
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setMaxLength(8)
-    edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", edit))
-    edit.setMaximumWidth(120)
-    return edit

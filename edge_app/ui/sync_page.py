@@ -9,11 +9,9 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QProgressBar,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,8 +19,9 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
+from edge_app.ui.page import Page, button, group, list_table
 from edge_app.ui.present import local_time, outcome_words, summary_lines
-from edge_app.ui.widgets import Banner, Prompts, heading
+from edge_app.ui.widgets import Prompts
 from edge_app.ui.workers import SyncController, TaskRunner, plain_error
 
 HISTORY_COLUMNS = ("Started", "Finished", "Started by", "Result", "Accepted", "Failed", "Left")
@@ -45,7 +44,7 @@ TRIGGER_WORDS = {
 }
 
 
-class SyncPage(QWidget):
+class SyncPage(Page):
     logged_in = Signal()
 
     def __init__(
@@ -56,32 +55,36 @@ class SyncPage(QWidget):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Sync with the gateway"), parent)
         self.app = app
         self.runner = runner
         self.sync = sync
         self.prompts = prompts
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Sync with the gateway")))
-        self.banner = Banner()
-        self.banner.setObjectName("sync_banner")
-        outer.addWidget(self.banner)
+        self._runs_asked = 0  # the latest history read; older answers are dropped
+        self._show_last = True  # show the last run's result until a run finishes here
+        self.add_banner("sync_banner")
+        self.outer.addWidget(self._build_run())
+        self.outer.addWidget(self._build_result())
+        self.outer.addWidget(self._build_history(), 1)
+        self.sync_button.clicked.connect(self.start_sync)
+        self.cancel_button.clicked.connect(self.cancel_sync)
+        self.login_button.clicked.connect(self.log_in)
+        sync.started.connect(self._started)
+        sync.progress.connect(self._progress)
+        sync.finished.connect(self._finished)
+        sync.locked.connect(self._locked)
+        sync.failed.connect(self._failed)
+        self.load_history()
 
-        run_box = QGroupBox(tr("Send now"))
-        run = QVBoxLayout(run_box)
-        buttons = QHBoxLayout()
-        self.sync_button = QPushButton(tr("Sync now"))
-        self.sync_button.setObjectName("sync_now")
-        self.sync_button.setProperty("primary", True)
+    def _build_run(self) -> QGroupBox:
+        box, run = group(tr("Send now"), QVBoxLayout)
+        self.sync_button = button(tr("Sync now"), "sync_now", primary=True)
         self.sync_button.setMinimumHeight(34)
         self.sync_button.setMinimumWidth(140)
-        self.cancel_button = QPushButton(tr("Cancel"))
-        self.cancel_button.setObjectName("sync_cancel")
+        self.cancel_button = button(tr("Cancel"), "sync_cancel")
         self.cancel_button.setEnabled(False)
-        self.login_button = QPushButton(tr("Log in to the gateway…"))
-        self.login_button.setObjectName("login")
+        self.login_button = button(tr("Log in to the gateway…"), "login")
+        buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
@@ -97,10 +100,10 @@ class SyncPage(QWidget):
         self.progress.setFormat(tr("%v of %m"))
         self.progress.setTextVisible(False)  # shown once a run reports its first count
         run.addWidget(self.progress)
-        outer.addWidget(run_box)
+        return box
 
-        result_box = QGroupBox(tr("Last result"))
-        result = QVBoxLayout(result_box)
+    def _build_result(self) -> QGroupBox:
+        box, result = group(tr("Last result"), QVBoxLayout)
         self.result = QLabel(tr("No sync has run in this window yet."))
         self.result.setObjectName("sync_result")
         self.result.setWordWrap(True)
@@ -115,35 +118,16 @@ class SyncPage(QWidget):
         self.attention.setVisible(False)
         result.addWidget(self.attention_label)
         result.addWidget(self.attention)
-        outer.addWidget(result_box)
+        return box
 
-        history_box = QGroupBox(tr("History"))
-        history = QVBoxLayout(history_box)
+    def _build_history(self) -> QGroupBox:
+        box, history = group(tr("History"), QVBoxLayout)
         self.history = QTableWidget(0, len(HISTORY_COLUMNS))
-        self.history.setObjectName("sync_history")
         self.history.setHorizontalHeaderLabels([tr(c) for c in HISTORY_COLUMNS])
-        self.history.verticalHeader().setVisible(False)
+        list_table(self.history, "sync_history", (130, 130, 170, 140, 80, 70))
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.history.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.history.setAlternatingRowColors(True)
-        header = self.history.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((130, 130, 170, 140, 80, 70)):
-            self.history.setColumnWidth(column, width)
         history.addWidget(self.history)
-        outer.addWidget(history_box, 1)
-
-        self.sync_button.clicked.connect(self.start_sync)
-        self.cancel_button.clicked.connect(self.cancel_sync)
-        self.login_button.clicked.connect(self.log_in)
-        sync.started.connect(self._started)
-        sync.progress.connect(self._progress)
-        sync.finished.connect(self._finished)
-        sync.locked.connect(self._locked)
-        sync.failed.connect(self._failed)
-        self.load_history()
-        self.show_last_run()
+        return box
 
     # -- running ------------------------------------------------------------------------------
 
@@ -187,6 +171,7 @@ class SyncPage(QWidget):
 
     @Slot(object)
     def _finished(self, summary: Any) -> None:
+        self._show_last = False  # this run's result stays shown
         self._stopped()
         data = summary.to_json()
         self.step.setText(tr("Finished."))
@@ -208,9 +193,9 @@ class SyncPage(QWidget):
         self.attention_label.setText(tr("Needs attention:") if needs_person else "")
         self.attention.setVisible(bool(needs_person or later))
 
-    def show_last_run(self) -> None:
+    def show_last_run(self, latest: list[dict[str, Any]]) -> None:
         """The last finished run of any kind, e.g. last night's unattended one, on opening."""
-        runs = [r for r in self.app.store.sync_runs(limit=5) if r["finished_ts"] and r["summary"]]
+        runs = [r for r in latest if r["finished_ts"] and r["summary"]]
         if not runs:
             return
         run = runs[0]
@@ -276,7 +261,21 @@ class SyncPage(QWidget):
     # -- history ------------------------------------------------------------------------------
 
     def load_history(self) -> None:
-        runs = self.app.store.sync_runs(limit=50)
+        """Read the latest runs in a worker (the sync's writer may hold the store)."""
+        self._runs_asked += 1
+        asked, app = self._runs_asked, self.app
+        self.runner.submit(
+            lambda: app.sync_runs(50),
+            lambda runs: self._runs_read(asked, runs),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+
+    def _runs_read(self, asked: int, runs: list[dict[str, Any]]) -> None:
+        if asked != self._runs_asked:
+            return  # a later read was asked for
+        if self._show_last:
+            self._show_last = False
+            self.show_last_run(runs[:5])
         self.history.setRowCount(len(runs))
         for row, run in enumerate(runs):
             summary = run.get("summary") or {}

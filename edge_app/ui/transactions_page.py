@@ -21,12 +21,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,6 +37,17 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
+from edge_app.ui.page import (
+    HINT_STYLE,
+    Page,
+    PageReader,
+    button,
+    combo,
+    group,
+    label,
+    line_edit,
+    list_table,
+)
 from edge_app.ui.present import (
     STATE_COLOURS,
     captured_time,
@@ -48,7 +57,7 @@ from edge_app.ui.present import (
     money,
     state_words,
 )
-from edge_app.ui.widgets import Banner, ManagerGate, Prompts, heading
+from edge_app.ui.widgets import ManagerGate, Prompts
 from edge_app.ui.workers import TaskRunner, plain_error
 
 PAGE_SIZE = 200
@@ -85,16 +94,16 @@ class TransactionsModel(QAbstractTableModel):
     `rowCount()` is the filtered total (counted once per `reload()`), so the scroll bar covers
     the whole list and the oldest record is one scroll away. `data()` reads rows from a small
     cache of pages (`page_size` records each, at most `max_pages`, least recently used dropped)
-    and reads a missing page from the store on the spot: the store is a local database and a
-    page is found by key from the nearest page already held, or from the nearer end of the
-    list, so its cost does not grow with its depth.
+    and reads a missing page on the spot: the model has its own read-only connection, which
+    never waits for the sync's writer, and a page is found by key from the nearest page already
+    held, or from the nearer end of the list, so its cost does not grow with its depth.
     """
 
     COLUMNS = ("Captured", "Type", "State", "Amount", "Card", "Reference (BRN)", "Note")
 
     def __init__(
         self,
-        store: Any,
+        reader: PageReader,
         page_size: int = PAGE_SIZE,
         parent: Any = None,
         *,
@@ -103,13 +112,13 @@ class TransactionsModel(QAbstractTableModel):
         super().__init__(parent)
         from storage.repository import TxFilter
 
-        self.store = store
+        self.reader = reader
         self.page_size = page_size
         self.max_pages = max(2, max_pages)  # a screen can straddle two pages
         self.filter: Any = TxFilter()
         self.total = 0
         self.loaded = False  # counted at least once
-        self.page_reads = 0  # how many pages were read from the store (for tests and benches)
+        self.page_reads = 0  # how many pages were read (for tests and benches)
         self._pages: OrderedDict[int, list[Any]] = OrderedDict()
 
     # -- loading ------------------------------------------------------------------------------
@@ -122,7 +131,8 @@ class TransactionsModel(QAbstractTableModel):
         """Count the matching records again and forget every page (after any change)."""
         self.beginResetModel()
         self._pages.clear()
-        self.total = self.store.count_transactions(self.filter)
+        store = self.reader.store()
+        self.total = store.count_transactions(self.filter) if store is not None else 0
         self.loaded = True
         self.endResetModel()
 
@@ -139,7 +149,10 @@ class TransactionsModel(QAbstractTableModel):
 
     def position_of(self, record_id: int) -> int:
         """The row the record with this id has, or would have, under the current filter."""
-        return int(self.store.count_transactions(self.filter, newer_than=record_id))
+        store = self.reader.store()
+        if store is None:
+            return 0
+        return int(store.count_transactions(self.filter, newer_than=record_id))
 
     def row_of(self, uuid: str) -> int:
         """The row of the record with this uuid, or -1 when the current filter hides it."""
@@ -147,7 +160,8 @@ class TransactionsModel(QAbstractTableModel):
             for offset, record in enumerate(records):
                 if record.uuid == uuid:
                     return page * self.page_size + offset
-        found = self.store.get(uuid)
+        store = self.reader.store()
+        found = store.get(uuid) if store is not None else None
         if found is None:
             return -1
         row = self.position_of(found.id)
@@ -174,7 +188,8 @@ class TransactionsModel(QAbstractTableModel):
         oldest, or from the edge of a page already held (by id, which stays exact with filters).
         """
         start, end = self._page_span(page)
-        if end <= start:
+        store = self.reader.store()
+        if end <= start or store is None:
             return []
         # (records to skip, arguments of list_transactions)
         best: tuple[int, dict[str, Any]] = (start, {"offset": start})
@@ -193,7 +208,7 @@ class TransactionsModel(QAbstractTableModel):
             if skip < best[0]:
                 best = (skip, args)
         self.page_reads += 1
-        return list(self.store.list_transactions(self.filter, limit=end - start, **best[1]))
+        return list(store.list_transactions(self.filter, limit=end - start, **best[1]))
 
     # -- the table ----------------------------------------------------------------------------
 
@@ -247,7 +262,7 @@ class TransactionsModel(QAbstractTableModel):
         return ""
 
 
-class TransactionsPage(QWidget):
+class TransactionsPage(Page):
     """Filter, browse and act on the queue. Emits `changed` after an action stores something."""
 
     changed = Signal()
@@ -260,26 +275,28 @@ class TransactionsPage(QWidget):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(tr("Transactions"), parent)
         self.app = app
         self.runner = runner
         self.gate = gate
         self.prompts = prompts
-        self.model = TransactionsModel(app.store, parent=self)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(24, 18, 24, 18)
-        outer.setSpacing(10)
-        outer.addWidget(heading(tr("Transactions")))
-        self.banner = Banner()
-        self.banner.setObjectName("tx_banner")
-        outer.addWidget(self.banner)
+        self.model = TransactionsModel(PageReader(app), parent=self)
+        self.add_banner("tx_banner")
+        self.outer.addLayout(self._build_filters())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_list())
+        splitter.addWidget(self._build_details())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 400])
+        self.outer.addWidget(splitter, 1)
+        self._connect()
+        self._all: int | None = None  # every record, when a filter hides some (counted aside)
+        self._details_asked = 0  # the latest detail read; older answers are dropped
+        self.apply_filter()
 
-        filters = QHBoxLayout()
-        filters.setSpacing(8)
-        self.state_filter = QComboBox()
-        self.state_filter.setObjectName("state_filter")
-        for label, states in STATE_FILTERS:
-            self.state_filter.addItem(tr(label), states)
+    def _build_filters(self) -> QHBoxLayout:
+        self.state_filter = combo("state_filter", ((tr(t), s) for t, s in STATE_FILTERS))
         self.use_dates = QCheckBox(tr("Captured from"))
         self.use_dates.setObjectName("use_dates")
         today = QDate.currentDate()
@@ -289,11 +306,13 @@ class TransactionsPage(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setEnabled(False)
-        self.search = QLineEdit()
-        self.search.setObjectName("tx_search")
-        self.search.setPlaceholderText(tr("Search: reference, last 4 digits, amount"))
+        self.search = line_edit(
+            "tx_search", placeholder=tr("Search: reference, last 4 digits, amount")
+        )
         self.search.setClearButtonEnabled(True)
-        self.refresh_button = QPushButton(tr("Refresh"))
+        self.refresh_button = button(tr("Refresh"))
+        filters = QHBoxLayout()
+        filters.setSpacing(8)
         filters.addWidget(QLabel(tr("Show")))
         filters.addWidget(self.state_filter)
         filters.addSpacing(12)
@@ -304,39 +323,52 @@ class TransactionsPage(QWidget):
         filters.addSpacing(12)
         filters.addWidget(self.search, 1)
         filters.addWidget(self.refresh_button)
-        outer.addLayout(filters)
+        return filters
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+    def _build_list(self) -> QWidget:
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
-        self.table.setObjectName("tx_table")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        list_table(self.table, "tx_table", (124, 46, 108, 86, 124, 110))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((124, 46, 108, 86, 124, 110)):
-            self.table.setColumnWidth(column, width)
         left_layout.addWidget(self.table)
-        self.count_label = QLabel()
-        self.count_label.setObjectName("tx_count")
-        self.count_label.setStyleSheet("color: #5f6368;")
+        self.count_label = label("tx_count", style=HINT_STYLE)
         left_layout.addWidget(self.count_label)
-        splitter.addWidget(left)
+        return left
 
+    def _build_details(self) -> QWidget:
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(8, 0, 0, 0)
-        box = QGroupBox(tr("Details"))
-        form = QFormLayout(box)
+        detail_layout.addWidget(self._build_detail_form())
+        answer_box, answer_layout = group(tr("Gateway answer"), QVBoxLayout)
+        self.answer = QLabel(tr("Select a transaction to see its details."))
+        self.answer.setObjectName("detail_answer")
+        self.answer.setWordWrap(True)
+        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.answer.setMinimumHeight(self.answer.fontMetrics().lineSpacing() * 3 + 6)
+        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        answer_layout.addWidget(self.answer)
+        detail_layout.addWidget(answer_box)
+        trail_box, trail_layout = group(tr("History (audit trail)"), QVBoxLayout)
+        self.trail = QTreeWidget()
+        self.trail.setObjectName("audit_trail")
+        self.trail.setRootIsDecorated(False)
+        self.trail.setHeaderLabels([tr("When"), tr("What"), tr("Detail")])
+        self.trail.setColumnWidth(0, 112)
+        self.trail.setColumnWidth(1, 170)
+        trail_layout.addWidget(self.trail)
+        detail_layout.addWidget(trail_box, 1)
+        detail_layout.addLayout(self._build_actions())
+        return detail
+
+    def _build_detail_form(self) -> QGroupBox:
+        box, form = group(tr("Details"), QFormLayout)
         self.detail: dict[str, QLabel | QLineEdit] = {}
-        for key, label in DETAIL_WORDS.items():
+        for key, text in DETAIL_WORDS.items():
             value: QLabel | QLineEdit
             if key == "uuid":  # long: a frameless read-only line scrolls and copies in full
                 value = QLineEdit()
@@ -347,49 +379,25 @@ class TransactionsPage(QWidget):
                 value = QLabel()
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"detail_{key}")
-            form.addRow(tr(label), value)
+            form.addRow(tr(text), value)
             self.detail[key] = value
-        detail_layout.addWidget(box)
-        answer_box = QGroupBox(tr("Gateway answer"))
-        answer_layout = QVBoxLayout(answer_box)
-        self.answer = QLabel(tr("Select a transaction to see its details."))
-        self.answer.setObjectName("detail_answer")
-        self.answer.setWordWrap(True)
-        self.answer.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.answer.setMinimumHeight(self.answer.fontMetrics().lineSpacing() * 3 + 6)
-        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        answer_layout.addWidget(self.answer)
-        detail_layout.addWidget(answer_box)
-        trail_box = QGroupBox(tr("History (audit trail)"))
-        trail_layout = QVBoxLayout(trail_box)
-        self.trail = QTreeWidget()
-        self.trail.setObjectName("audit_trail")
-        self.trail.setRootIsDecorated(False)
-        self.trail.setHeaderLabels([tr("When"), tr("What"), tr("Detail")])
-        self.trail.setColumnWidth(0, 112)
-        self.trail.setColumnWidth(1, 170)
-        trail_layout.addWidget(self.trail)
-        detail_layout.addWidget(trail_box, 1)
-        actions = QHBoxLayout()
-        self.void_button = QPushButton(tr("Void…"))
-        self.void_button.setObjectName("void")
-        self.refund_button = QPushButton(tr("Refund…"))
-        self.refund_button.setObjectName("refund")
-        self.retry_button = QPushButton(tr("Retry"))
-        self.retry_button.setObjectName("retry")
-        self.give_up_button = QPushButton(tr("Give up…"))
-        self.give_up_button.setObjectName("give_up")
-        buttons = (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
-        for button in buttons:
-            button.setEnabled(False)
-            actions.addWidget(button)
-        detail_layout.addLayout(actions)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 400])
-        outer.addWidget(splitter, 1)
+        return box
 
+    def _build_actions(self) -> QHBoxLayout:
+        self.void_button = button(tr("Void…"), "void")
+        self.refund_button = button(tr("Refund…"), "refund")
+        self.retry_button = button(tr("Retry"), "retry")
+        self.give_up_button = button(tr("Give up…"), "give_up")
+        actions = QHBoxLayout()
+        for action in self._action_buttons():
+            action.setEnabled(False)
+            actions.addWidget(action)
+        return actions
+
+    def _action_buttons(self) -> tuple[QPushButton, ...]:
+        return (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
+
+    def _connect(self) -> None:
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(300)
@@ -406,8 +414,6 @@ class TransactionsPage(QWidget):
         self.retry_button.clicked.connect(self.retry_selected)
         self.give_up_button.clicked.connect(self.give_up_selected)
         self.model.modelReset.connect(self._selection_changed)
-        self._all: int | None = None  # every record, when a filter hides some (counted aside)
-        self.apply_filter()
 
     # -- filtering ----------------------------------------------------------------------------
 
@@ -443,8 +449,8 @@ class TransactionsPage(QWidget):
         self._all = None
         self._update_count()
         if flt != TxFilter():
-            store = self.app.store
-            self.runner.submit(lambda: (flt, store.count_transactions()), self._counted)
+            app = self.app
+            self.runner.submit(lambda: (flt, app.transaction_count()), self._counted)
 
     def _reload_in_place(self) -> None:
         """Re-read the list after a change, keeping the view on the records it showed.
@@ -509,22 +515,33 @@ class TransactionsPage(QWidget):
         return True
 
     def _selection_changed(self, *_: Any) -> None:
+        """Show the selected record as the list holds it, then read it again with its audit
+        trail in a worker (the writer may be committing) and show that when it answers."""
         record = self.selected()
         self.trail.clear()
+        self._details_asked += 1
         if record is None:
-            for label in self.detail.values():
-                label.setText("")
+            for value in self.detail.values():
+                value.setText("")
             self.answer.setText(tr("Select a transaction to see its details."))
-            for button in (
-                self.void_button,
-                self.refund_button,
-                self.retry_button,
-                self.give_up_button,
-            ):
-                button.setEnabled(False)
+            for action in self._action_buttons():
+                action.setEnabled(False)
             return
-        fresh = self.app.store.get(record.uuid) or record
-        self._show_record(fresh)
+        self._show_record(record)
+        asked, app, uuid = self._details_asked, self.app, record.uuid
+        self.runner.submit(
+            lambda: (app.transaction(uuid), app.audit_trail(uuid)),
+            lambda found: self._details_read(asked, found),
+            lambda exc: self.banner.show_message(plain_error(exc), "error"),
+        )
+
+    def _details_read(self, asked: int, found: tuple[Any, list[Any]]) -> None:
+        if asked != self._details_asked:
+            return  # another record was selected (or the list reloaded) meanwhile
+        record, trail = found
+        if record is not None:
+            self._show_record(record)
+        self._show_trail(trail)
 
     def _show_record(self, record: Any) -> None:
         d = self.detail
@@ -542,7 +559,16 @@ class TransactionsPage(QWidget):
             d["uuid"].setCursorPosition(0)
         d["attempts"].setText(str(record.attempts))
         self.answer.setText(gateway_answer(record))
-        for at_ts, event, from_state, to_state, detail in self.app.store.audit_trail(record.uuid):
+        sale = record.kind.value == "sale"
+        state = record.state.value
+        self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
+        self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
+        self.retry_button.setEnabled(state in ("failed", "held"))
+        self.give_up_button.setEnabled(state == "held")
+
+    def _show_trail(self, trail: list[Any]) -> None:
+        self.trail.clear()
+        for at_ts, event, from_state, to_state, detail in trail:
             what = event
             if to_state:
                 what = (f"{state_words(from_state)} → " if from_state else "") + state_words(
@@ -553,12 +579,6 @@ class TransactionsPage(QWidget):
             )
             item.setToolTip(1, what)
             item.setToolTip(2, detail or "")
-        sale = record.kind.value == "sale"
-        state = record.state.value
-        self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.retry_button.setEnabled(state in ("failed", "held"))
-        self.give_up_button.setEnabled(state == "held")
 
     # -- manager actions ----------------------------------------------------------------------
 

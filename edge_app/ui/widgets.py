@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QRegularExpressionValidator
@@ -23,7 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.roles import PinGuard, has_manager_pin, pin_problem, set_manager_pin
+from edge_app.ui.roles import (
+    PinGuard,
+    SettingsStore,
+    has_manager_pin,
+    pin_problem,
+    set_manager_pin,
+)
 
 Check = Callable[[str], str | None]
 
@@ -221,8 +226,8 @@ class NewPinDialog(QDialog):
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
-        self.first = _pin_edit()
-        self.second = _pin_edit()
+        self.first = pin_edit()
+        self.second = pin_edit()
         form.addRow(tr("New PIN"), self.first)
         form.addRow(tr("Repeat PIN"), self.second)
         layout.addLayout(form)
@@ -246,11 +251,16 @@ class NewPinDialog(QDialog):
         self.accept()
 
 
-def _pin_edit() -> QLineEdit:
+def pin_edit(name: str = "", max_width: int = 0) -> QLineEdit:
+    """A masked line for a PIN: digits only, at most 8."""
     edit = QLineEdit()
+    if name:
+        edit.setObjectName(name)
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", edit))
     edit.setMaxLength(8)
+    if max_width:
+        edit.setMaximumWidth(max_width)
     return edit
 
 
@@ -291,15 +301,18 @@ class Prompts:
 
 
 class ManagerGate:
-    """Asks for the manager PIN before a manager action; sets one first if none exists yet."""
+    """Asks for the manager PIN before a manager action; sets one first if none exists yet.
 
-    def __init__(self, store: Any, prompts: Prompts) -> None:
-        self.store = store
+    `settings` is where the PIN's hash is kept: the installation's `secure_settings()`.
+    """
+
+    def __init__(self, settings: SettingsStore, prompts: Prompts) -> None:
+        self.settings = settings
         self.prompts = prompts
-        self.guard = PinGuard(store)
+        self.guard = PinGuard(settings)
 
     def require(self, parent: QWidget | None, action: str) -> bool:
-        if not has_manager_pin(self.store):
+        if not has_manager_pin(self.settings):
             pin = self.prompts.new_pin(
                 parent,
                 tr(
@@ -309,7 +322,7 @@ class ManagerGate:
             )
             if pin is None:
                 return False
-            set_manager_pin(self.store, pin)
+            set_manager_pin(self.settings, pin)
             return True
 
         def check(pin: str) -> str | None:

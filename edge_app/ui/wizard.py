@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import app_icon, tr
+from edge_app.ui.page import hint, line_edit
 from edge_app.ui.roles import pin_problem, set_manager_pin
 from edge_app.ui.settings_page import ENVIRONMENT_WORDS
-from edge_app.ui.widgets import ErrorLabel, FieldForm, errors_of
+from edge_app.ui.widgets import ErrorLabel, FieldForm, errors_of, pin_edit
 from edge_app.ui.workers import TaskRunner, plain_error
 
 KEY_STORES = (
@@ -42,13 +43,6 @@ ENVIRONMENT_HINTS = {
     "sandbox": "A test gateway inside this program, for training and trying things out.",
     "custom": "Addresses and client credentials your payment provider gave you.",
 }
-
-
-def _hint(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setStyleSheet("color: #5f6368;")
-    return label
 
 
 class EnvironmentPage(QWizardPage):
@@ -76,7 +70,7 @@ class EnvironmentPage(QWizardPage):
         self.environment.setObjectName("wizard_environment")
         for name in ("production", "develop", "sandbox", "custom"):
             self.environment.addItem(tr(ENVIRONMENT_WORDS[name]), name)
-        self.env_hint = _hint("")
+        self.env_hint = hint("")
         self.form.add("environment", tr("Environment"), self.environment)
         layout.addRow("", self.env_hint)
         self.base_url = QLineEdit()
@@ -232,42 +226,17 @@ class SecurityPage(QWizardPage):
         self.setButtonText(QWizard.WizardButton.CommitButton, tr("Set up"))
         layout = QFormLayout(self)
         self.form = FieldForm(layout)
-        key_box = QWidget()
-        keys = QVBoxLayout(key_box)
-        keys.setContentsMargins(0, 2, 0, 2)
-        keys.setSpacing(6)
-        self.key_group = QButtonGroup(self)
-        self.key_buttons: dict[str, QRadioButton] = {}
-        for name, words in KEY_STORES:
-            button = QRadioButton(tr(words))
-            button.setObjectName(f"wizard_key_{name}")
-            self.key_group.addButton(button)
-            self.key_buttons[name] = button
-            keys.addWidget(button)
-        self.key_buttons["keyring"].setChecked(True)
-        env_set = bool(os.environ.get("EDGE_APP_DB_KEY"))
-        keys.addWidget(
-            _hint(
-                tr("EDGE_APP_DB_KEY is set in this session.")
-                if env_set
-                else tr("EDGE_APP_DB_KEY is not set in this session.")
-            )
-        )
-        self.form.add("key_store", tr("Database key"), key_box)
-        self.passphrase = QLineEdit()
-        self.passphrase.setObjectName("wizard_passphrase")
-        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.form.add("key_store", tr("Database key"), self._build_key_choice())
+        self.passphrase = line_edit("wizard_passphrase", password=True)
         self.form.add(
             "passphrase",
             tr("Passphrase"),
             self.passphrase,
             tr("At least 8 characters. Without it the queue cannot be opened: keep it safe."),
         )
-        self.passphrase2 = QLineEdit()
-        self.passphrase2.setObjectName("wizard_passphrase2")
-        self.passphrase2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase2 = line_edit("wizard_passphrase2", password=True)
         self.form.add("passphrase2", tr("Repeat passphrase"), self.passphrase2)
-        self.pin = _pin("wizard_pin")
+        self.pin = pin_edit("wizard_pin", 140)
         self.form.add(
             "pin",
             tr("Manager PIN"),
@@ -277,13 +246,37 @@ class SecurityPage(QWizardPage):
                 "and settings."
             ),
         )
-        self.pin2 = _pin("wizard_pin2")
+        self.pin2 = pin_edit("wizard_pin2", 140)
         self.form.add("pin2", tr("Repeat PIN"), self.pin2)
         self.general = ErrorLabel()
         self.general.setObjectName("wizard_error")
         layout.addRow(self.general)
         self.key_group.buttonToggled.connect(self._key_changed)
         self._key_changed()
+
+    def _build_key_choice(self) -> QWidget:
+        key_box = QWidget()
+        keys = QVBoxLayout(key_box)
+        keys.setContentsMargins(0, 2, 0, 2)
+        keys.setSpacing(6)
+        self.key_group = QButtonGroup(self)
+        self.key_buttons: dict[str, QRadioButton] = {}
+        for name, words in KEY_STORES:
+            choice = QRadioButton(tr(words))
+            choice.setObjectName(f"wizard_key_{name}")
+            self.key_group.addButton(choice)
+            self.key_buttons[name] = choice
+            keys.addWidget(choice)
+        self.key_buttons["keyring"].setChecked(True)
+        env_set = bool(os.environ.get("EDGE_APP_DB_KEY"))
+        keys.addWidget(
+            hint(
+                tr("EDGE_APP_DB_KEY is set in this session.")
+                if env_set
+                else tr("EDGE_APP_DB_KEY is not set in this session.")
+            )
+        )
+        return key_box
 
     def key_store(self) -> str:
         for name, button in self.key_buttons.items():
@@ -441,7 +434,7 @@ class SetupWizard(QWizard):
         )
         passphrase = security.passphrase.text()
         self.app = App.init(self.home, settings, passphrase_provider=lambda: passphrase)
-        set_manager_pin(self.app.store, security.pin.text())
+        set_manager_pin(self.app.secure_settings(), security.pin.text())
         self.password = store.password.text()
         for edit in (
             store.password,
@@ -456,15 +449,3 @@ class SetupWizard(QWizard):
     def done(self, result: int) -> None:
         self.runner.shutdown(60_000)
         super().done(result)
-
-
-def _pin(name: str) -> QLineEdit:
-    from PySide6.QtGui import QRegularExpressionValidator
-
-    edit = QLineEdit()
-    edit.setObjectName(name)
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setMaxLength(8)
-    edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", edit))
-    edit.setMaximumWidth(140)
-    return edit

@@ -52,12 +52,12 @@
       <translation>問題</translation>
     </message>
     <message>
-      <source>Add or remove cards</source>
-      <translation>加入或移除卡片</translation>
+      <source>Card block list</source>
+      <translation>卡片封鎖名單</translation>
     </message>
     <message>
-      <source>Full card number(s), separated by commas</source>
-      <translation>完整卡號，多張以逗號分隔</translation>
+      <source>Add or remove cards</source>
+      <translation>加入或移除卡片</translation>
     </message>
     <message>
       <source>Add to list</source>
@@ -78,10 +78,6 @@
     <message>
       <source>Export report (masked)…</source>
       <translation>匯出報表（遮罩卡號）…</translation>
-    </message>
-    <message>
-      <source>Search by first 6 or last 4 digits</source>
-      <translation>以前 6 碼或後 4 碼搜尋</translation>
     </message>
     <message>
       <source>add {n} card(s) to the list</source>
@@ -116,8 +112,20 @@
       <translation>CSV 檔 (*.csv)</translation>
     </message>
     <message>
-      <source>Card block list</source>
-      <translation>卡片封鎖名單</translation>
+      <source>Yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <source>No</source>
+      <translation>否</translation>
+    </message>
+    <message>
+      <source>Full card number(s), separated by commas</source>
+      <translation>完整卡號，多張以逗號分隔</translation>
+    </message>
+    <message>
+      <source>Search by first 6 or last 4 digits</source>
+      <translation>以前 6 碼或後 4 碼搜尋</translation>
     </message>
     <message>
       <source>Search</source>
@@ -130,14 +138,6 @@
     <message>
       <source>Not done: the manager PIN was not given.</source>
       <translation>未執行：沒有輸入經理 PIN。</translation>
-    </message>
-    <message>
-      <source>Yes</source>
-      <translation>是</translation>
-    </message>
-    <message>
-      <source>No</source>
-      <translation>否</translation>
     </message>
     <message>
       <source>{cards} card(s) on the list; {pending} change(s) waiting to be sent; {failed} refused</source>
@@ -436,10 +436,6 @@
       <translation>幣別</translation>
     </message>
     <message>
-      <source>optional</source>
-      <translation>選填</translation>
-    </message>
-    <message>
       <source>Tips</source>
       <translation>小費</translation>
     </message>
@@ -456,16 +452,8 @@
       <translation>讀卡方式</translation>
     </message>
     <message>
-      <source>Click here, then swipe the card</source>
-      <translation>點這裡，然後刷卡</translation>
-    </message>
-    <message>
       <source>Card reader</source>
       <translation>讀卡機</translation>
-    </message>
-    <message>
-      <source>Card number as printed on the card</source>
-      <translation>卡片上印的卡號</translation>
     </message>
     <message>
       <source>Other card</source>
@@ -474,10 +462,6 @@
     <message>
       <source>Card number</source>
       <translation>卡號</translation>
-    </message>
-    <message>
-      <source>MM/YY</source>
-      <translation>月/年</translation>
     </message>
     <message>
       <source>Expiry</source>
@@ -508,12 +492,28 @@
       <translation>加入佇列</translation>
     </message>
     <message>
+      <source>Card read. Check the amount, then queue the sale.</source>
+      <translation>已讀取卡片。請確認金額，再把交易加入佇列。</translation>
+    </message>
+    <message>
       <source>Press Enter to queue the sale. Nothing is stored until every field is right; after the sale the card number is only shown masked.</source>
       <translation>按 Enter 把交易加入佇列。所有欄位正確之前不會儲存任何資料；交易後卡號只會以遮罩方式顯示。</translation>
     </message>
     <message>
-      <source>Card read. Check the amount, then queue the sale.</source>
-      <translation>已讀取卡片。請確認金額，再把交易加入佇列。</translation>
+      <source>optional</source>
+      <translation>選填</translation>
+    </message>
+    <message>
+      <source>Click here, then swipe the card</source>
+      <translation>點這裡，然後刷卡</translation>
+    </message>
+    <message>
+      <source>Card number as printed on the card</source>
+      <translation>卡片上印的卡號</translation>
+    </message>
+    <message>
+      <source>MM/YY</source>
+      <translation>月/年</translation>
     </message>
     <message>
       <source>Type the expiry as printed on the card: month/year, like 12/29.</source>
@@ -590,10 +590,6 @@
     <message>
       <source>Client id</source>
       <translation>用戶端 ID</translation>
-    </message>
-    <message>
-      <source>unchanged</source>
-      <translation>不變更</translation>
     </message>
     <message>
       <source>Client secret</source>
@@ -720,6 +716,10 @@
       <translation>經理 PIN 已變更。</translation>
     </message>
     <message>
+      <source>unchanged</source>
+      <translation>不變更</translation>
+    </message>
+    <message>
       <source>Like: HKD 5000, USD 1000</source>
       <translation>例如：HKD 5000, USD 1000</translation>
     </message>
@@ -836,6 +836,10 @@
       <translation>示範</translation>
     </message>
     <message>
+      <source>Sync with the gateway</source>
+      <translation>與閘道同步</translation>
+    </message>
+    <message>
       <source>Send now</source>
       <translation>立即送出</translation>
     </message>
@@ -890,10 +894,6 @@
     <message>
       <source>Logged in; the password is kept (encrypted) for later syncs.</source>
       <translation>已登入；密碼已加密保存，供之後同步使用。</translation>
-    </message>
-    <message>
-      <source>Sync with the gateway</source>
-      <translation>與閘道同步</translation>
     </message>
     <message>
       <source>A sync is already running.</source>
@@ -984,16 +984,8 @@
       <translation>交易日期從</translation>
     </message>
     <message>
-      <source>Search: reference, last 4 digits, amount</source>
-      <translation>搜尋：參考編號、卡號後 4 碼、金額</translation>
-    </message>
-    <message>
       <source>Refresh</source>
       <translation>重新整理</translation>
-    </message>
-    <message>
-      <source>Details</source>
-      <translation>詳細資料</translation>
     </message>
     <message>
       <source>Gateway answer</source>
@@ -1006,6 +998,10 @@
     <message>
       <source>History (audit trail)</source>
       <translation>歷程（稽核紀錄）</translation>
+    </message>
+    <message>
+      <source>Details</source>
+      <translation>詳細資料</translation>
     </message>
     <message>
       <source>Void…</source>
@@ -1028,20 +1024,24 @@
       <translation>退款已加入佇列；下次同步時送出。</translation>
     </message>
     <message>
+      <source>send a failed transaction again</source>
+      <translation>再次送出失敗的交易</translation>
+    </message>
+    <message>
       <source>It will be sent again at the next sync.</source>
       <translation>下次同步時會再次送出。</translation>
     </message>
     <message>
-      <source>send a failed transaction again</source>
-      <translation>再次送出失敗的交易</translation>
+      <source>give up a held transaction for good (its card data is erased)</source>
+      <translation>永久放棄一筆待處理的交易（卡片資料會被清除）</translation>
     </message>
     <message>
       <source>Given up: it will not be sent, and its card data was erased.</source>
       <translation>已放棄：這筆交易不會送出，卡片資料已清除。</translation>
     </message>
     <message>
-      <source>give up a held transaction for good (its card data is erased)</source>
-      <translation>永久放棄一筆待處理的交易（卡片資料會被清除）</translation>
+      <source>Search: reference, last 4 digits, amount</source>
+      <translation>搜尋：參考編號、卡號後 4 碼、金額</translation>
     </message>
     <message>
       <source>Show</source>

@@ -69,3 +69,9 @@ def all_texts(root: QWidget) -> list[str]:
 def field_error(form: Any, name: str) -> str:
     label = form.errors[name]
     return label.text() if label.isVisibleTo(label.window()) else ""
+
+
+def settle(qtbot: Any, window: Any, timeout: int = 5000) -> None:
+    """Wait until every background read of the window (counts, details, history) has answered:
+    the screens read those in workers, so they show a moment after the change."""
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=timeout)

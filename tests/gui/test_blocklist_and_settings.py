@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gui_helpers import MANAGER_PIN, all_texts
+from gui_helpers import MANAGER_PIN, all_texts, settle
 from PySide6.QtCore import Qt
 from support import AMEX, MASTERCARD, VISA
 
@@ -32,6 +32,7 @@ def test_add_and_remove_cards_need_the_pin_and_show_pending_changes(
     assert page.numbers.text() == ""
     assert page.model.rowCount() == 2
     assert page.model.data(page.model.index(0, 2)) == "Added: sent at the next sync"
+    settle(qtbot, gui_window)  # the counts are read in a worker
     assert "2 card(s) on the list; 2 change(s)" in page.counts_label.text()
     assert not [t for t in all_texts(page) if VISA in t or MASTERCARD in t]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from gui_helpers import MANAGER_PIN
+from gui_helpers import MANAGER_PIN, settle
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from support import DECLINED_CARD, TEST_CVV, VISA
@@ -126,6 +126,7 @@ def test_transaction_details_show_the_audit_trail(
     sync_and_wait(qtbot, gui_window)
     page = select(gui_window, sale)
     assert "Accepted by the gateway" in page.answer.text()
+    settle(qtbot, gui_window)  # the audit trail is read in a worker
     events = [page.trail.topLevelItem(i).text(1) for i in range(page.trail.topLevelItemCount())]
     assert events[0] == "Waiting to send"
     assert "Accepted" in events[-1]
@@ -154,7 +155,7 @@ def test_filters_narrow_the_list(qtbot: Any, gui_window: Any, gui_app: Any) -> N
 def test_the_real_pin_dialog_refuses_a_wrong_pin_and_accepts_the_right_one(
     qtbot: Any, gui_app: Any
 ) -> None:
-    gate = ManagerGate(gui_app.store, Prompts())
+    gate = ManagerGate(gui_app.secure_settings(), Prompts())
     typed: list[str] = []
 
     def answer() -> None:

@@ -119,3 +119,16 @@ def test_only_the_ui_package_imports_qt() -> None:
     roles = (ROOT / "edge_app" / "ui" / "roles.py").read_text("utf-8")
     assert "PySide6" not in roles
     assert "probe" not in roles
+
+
+def test_no_function_of_the_window_is_longer_than_60_lines() -> None:
+    import ast
+
+    long = []
+    for path in sorted((ROOT / "edge_app" / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > 60:
+                    long.append(f"{path.name}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gui_helpers import MANAGER_PIN, SCREENSHOTS
+from gui_helpers import MANAGER_PIN, SCREENSHOTS, settle
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWizard
 from support import DECLINED_CARD, MASTERCARD, TEST_CVV, VISA
@@ -57,6 +57,7 @@ def test_screenshots_of_every_screen(
     qtbot.keyClicks(page.expiry, "12/29")
     qtbot.keyClicks(page.cvv, TEST_CVV)
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)  # the status bar counts the new sale
     save(window, "02-new-sale-queued")
     page.reader_mode.setCurrentIndex(page.reader_mode.findData("contact"))
     save(window, "03-new-sale-chip")
@@ -68,6 +69,7 @@ def test_screenshots_of_every_screen(
     rows = (tx.model.record(row) for row in range(tx.model.rowCount()))
     declined = next(r for r in rows if r.state.value == "failed")
     tx.select_uuid(declined.uuid)
+    settle(qtbot, window)  # its audit trail
     save(window, "04-transactions")
     held = next(
         tx.model.record(row)
@@ -76,11 +78,14 @@ def test_screenshots_of_every_screen(
     )
     tx.select_uuid(held.uuid)
     assert tx.give_up_button.isEnabled()
+    settle(qtbot, window)
     save(window, "04b-transactions-held")
 
     window.show_page("blocklist")
+    settle(qtbot, window)  # the list's counts
     save(window, "05-card-block-list")
     window.show_page("sync")
+    settle(qtbot, window)  # the history
     save(window, "06-sync")
     window.show_page("settings")
     window.settings_page.batch_size.setText("5000")
@@ -120,6 +125,7 @@ def test_screenshot_in_traditional_chinese(qtbot: Any, gui_app: Any, gui_prompts
         assert window.sale_page.submit_button.text() == "加入佇列"
         save(window, "08-new-sale-zh_TW")
         window.show_page("sync")
+        settle(qtbot, window)
         save(window, "09-sync-zh_TW")
         window.shutdown()
     finally:

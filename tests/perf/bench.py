@@ -868,6 +868,7 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
 
     from PySide6.QtWidgets import QAbstractItemView, QApplication
 
+    from edge_app.ui.page import PageReader
     from edge_app.ui.transactions_page import PAGE_SIZE, TransactionsModel, TransactionsPage
     from edge_app.ui.widgets import ManagerGate, Prompts
     from edge_app.ui.workers import TaskRunner
@@ -879,7 +880,8 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
 
     def first_paint(app: Any) -> tuple[Any, float]:
         start = time.perf_counter()
-        page = TransactionsPage(app, runner, ManagerGate(app.store, prompts), prompts)
+        gate = ManagerGate(app.secure_settings(), prompts)
+        page = TransactionsPage(app, runner, gate, prompts)
         page.resize(1100, 700)
         page.show()
         qt.processEvents()
@@ -946,7 +948,7 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
     def page_read(row: int) -> float:
         times = []
         for _ in range(5):
-            model = TransactionsModel(full.store)
+            model = TransactionsModel(PageReader(full))
             model.reload()
             start = time.perf_counter()
             model.record(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
@@ -672,6 +671,3 @@ class TransactionsPage(Page):
 def _day_start(day: QDate) -> float:
     return datetime(day.year(), day.month(), day.day()).timestamp()
 
-
-def now() -> float:
-    return time.time()

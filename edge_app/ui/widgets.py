@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QLabel,
     QLayout,
     QLineEdit,
@@ -146,13 +145,6 @@ def errors_of(exc: BaseException) -> dict[str, str]:
         return dict(exc.errors)
     field = getattr(exc, "field", None)
     return {field or "": str(exc)}
-
-
-def separator() -> QFrame:
-    line = QFrame()
-    line.setFrameShape(QFrame.Shape.HLine)
-    line.setFrameShadow(QFrame.Shadow.Sunken)
-    return line
 
 
 def heading(text: str) -> QLabel:

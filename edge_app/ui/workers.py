@@ -175,15 +175,10 @@ class SyncController(QObject):
 def plain_error(exc: BaseException) -> str:
     """The one-sentence text of a refusal; an unexpected error gets a generic sentence."""
     from edge_app.domain.errors import ValidationError
+    from edge_app.gateway.errors import GatewayError
     from storage.errors import StorageError
 
-    expected: tuple[type[BaseException], ...] = (ValidationError, StorageError, OSError)
-    try:
-        from edge_app.gateway.errors import GatewayError
-
-        expected = (*expected, GatewayError)
-    except ImportError:  # pragma: no cover - the gateway package is part of the core
-        pass
+    expected = (ValidationError, StorageError, OSError, GatewayError)
     if isinstance(exc, expected) and str(exc):
         return str(exc)
     return f"Something went wrong ({type(exc).__name__}); see the log for details."

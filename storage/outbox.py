@@ -98,10 +98,10 @@ def claim_batch(
 ) -> tuple[list[UploadItem], int]:
     """Move up to `limit` ready records of `kind` to `uploading` and return them as upload items.
 
-    Voids and refunds are ready only once their origin BRN is known. A claimed record counts as
-    sent from now on (`sent_ts`): the request may leave at any moment, so a void of it must
-    wait for its BRN rather than cancel it locally. Also returns the last id read, where the
-    next claim of this run starts.
+    Voids and refunds are ready only once their sale is uploaded (its BRN known). A claimed
+    record counts as sent from now on (`sent_ts`): the request may leave at any moment, so a
+    void of it must wait for its BRN rather than cancel it locally. Also returns the last id
+    read, where the next claim of this run starts.
     """
     with store.transaction() as conn:
         if kind is TxKind.SALE:
@@ -111,10 +111,13 @@ def claim_batch(
                 (now, now, after_id, limit),
             ).fetchall()
         else:
+            # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
+            # sale may have a BRN already, but the gateway has not charged it yet.
             rows = conn.execute(
-                f"SELECT id, {_UPLOAD_COLUMNS}, NULL FROM transactions WHERE state = 'queued' "
+                f"SELECT id, {_UPLOAD_COLUMNS}, NULL FROM transactions t WHERE state = 'queued' "
                 f"AND kind = ? AND origin_brn IS NOT NULL AND {READY} AND id > ? "
-                "ORDER BY id LIMIT ?",
+                "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
+                "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT ?",
                 (kind.value, now, now, after_id, limit),
             ).fetchall()
         items: list[UploadItem] = []

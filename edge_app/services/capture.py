@@ -157,7 +157,7 @@ class Capturing(AppBase):
             uuid=new_id,
             kind=TxKind.VOID,
             origin=sale,
-            origin_brn=sale.brn,
+            origin_brn=_confirmed_brn(sale),
             amount=sale.amount,
             currency=sale.currency,
             captured_at=now,
@@ -212,7 +212,7 @@ class Capturing(AppBase):
             uuid=new_id,
             kind=TxKind.REFUND,
             origin=sale,
-            origin_brn=sale.brn,
+            origin_brn=_confirmed_brn(sale),
             amount=value,
             currency=sale.currency,
             captured_at=now,
@@ -267,6 +267,12 @@ class Capturing(AppBase):
         if record is None:
             raise ValidationError(f"No transaction with uuid {uuid} is stored.")
         return record
+
+
+def _confirmed_brn(sale: TxRecord) -> str | None:
+    """The BRN a void or refund may carry: only that of a sale the gateway accepted. A pending
+    sale may have a BRN already, but its follow-ups wait until it is uploaded."""
+    return sale.brn if sale.state is TxState.UPLOADED else None
 
 
 def _looks_like_uuid(text: str) -> bool:

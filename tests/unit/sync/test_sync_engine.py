@@ -672,3 +672,25 @@ def test_cancel_while_waiting_for_a_busy_database(app: Any, home: Path) -> None:
     holder.join()
     assert summary.cancelled and summary.exit_code == EXIT_RETRY_LATER
     assert states(app, uuids) == {"queued"}
+
+
+def test_a_refund_of_a_pending_sale_waits_until_the_sale_is_uploaded(app: Any) -> None:
+    """Found by the model test: a pending sale has a BRN already, but is not charged yet."""
+    gateway = ScriptedGateway(pending_cards={VISA}, pending_queries=5)
+    sale = capture_sales(app, 1)[0]
+    run(app, gateway)
+    assert state(app, sale) is TxState.PENDING and app.store.get(sale).brn
+    refund = app.capture_refund(sale, "1.00").uuid
+    assert app.store.get(refund).origin_brn is None
+    with app.store.transaction() as conn:  # as an earlier version left it: the BRN already set
+        conn.execute(
+            "UPDATE transactions SET origin_brn = ? WHERE uuid = ?",
+            (gateway.held[sale].brn, refund),
+        )
+    run(app, gateway)
+    assert state(app, refund) is TxState.QUEUED and gateway.early_follow_ups == 0
+    gateway.pending_queries = 0
+    gateway.held[sale].queries_left = 0
+    assert run(app, gateway).exit_code == EXIT_DONE
+    assert state(app, sale) is TxState.UPLOADED and state(app, refund) is TxState.UPLOADED
+    assert gateway.early_follow_ups == 0

@@ -176,6 +176,7 @@ class EngineCore:
             )
 
     def _stop_message(self, action: Action, error: GatewayError, what: str) -> str:
+        stay = f"the {what} {'stays' if what.startswith('1 ') else 'stay'} queued"
         if action is Action.STOP_LATER:
             if isinstance(error, RateLimited) and (
                 (error.retry_after or 0) > self.options.max_retry_after
@@ -183,21 +184,18 @@ class EngineCore:
                 return (
                     f"The gateway asked to wait {policy.wait_text(error.retry_after or 0)} "
                     "before the next request (HTTP 429), longer than a sync waits "
-                    f"({policy.wait_text(self.options.max_retry_after)}); the {what} stay "
-                    "queued for the next sync."
+                    f"({policy.wait_text(self.options.max_retry_after)}); {stay} for the next "
+                    "sync."
                 )
-            return (
-                f"The gateway is not answering reliably ({error}); the {what} stay queued for "
-                "the next sync."
-            )
+            return f"The gateway is not answering reliably ({error}); {stay} for the next sync."
         if isinstance(error, StoreConfigurationError):
             return (
                 "The gateway has no block list or allow list configured for this store "
-                f"(Processing Rule Required); the {what} stay queued. Ask the payment provider "
-                "to set the store's list mode."
+                f"(Processing Rule Required); {stay}. Ask the payment provider to set the "
+                "store's list mode."
             )
         if isinstance(error, AuthError | AccountDisabled):
-            return f"{error} The {what} stay queued."
+            return f"{error} {stay[0].upper()}{stay[1:]}."
         return policy.whole_request_refusal(what, error)
 
     def _delay(self, error: GatewayError, attempt: int) -> float:

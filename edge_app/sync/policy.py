@@ -129,7 +129,7 @@ def whole_request_refusal(what: str, error: GatewayError) -> str:
     """The needs-a-person sentence for a refusal of whole requests: nothing became final."""
     return (
         f"The gateway refused the {what} as a whole request ({error}); nothing was accepted and "
-        f"nothing was marked failed: they stay queued with their card data. {CHECK_SETTINGS}"
+        f"nothing was marked failed: everything stays queued with its card data. {CHECK_SETTINGS}"
     )
 
 

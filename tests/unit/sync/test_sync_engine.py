@@ -100,9 +100,11 @@ def test_every_request_refused_as_a_whole_keeps_every_record_queued(app: Any, fa
     uuids = capture_sales(app, 24)
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_NEEDS_PERSON, summary.to_json()
-    assert summary.failed == summary.held == summary.uploaded == 0
+    assert summary.failed == summary.held == summary.uploaded == summary.requeued == 0
     assert states(app, uuids) == {"queued"}
     assert all(app.store.load_card(u) is not None for u in uuids)
+    given_back = [r for r in map(app.store.get, uuids) if r.error_desc]
+    assert given_back and all(r.attempts == 0 for r in given_back)  # told why, no try counted
     message = " ".join(summary.needs_attention)
     assert "as a whole" in message and "base URL" in message and "store id" in message
     # 404 is not about the content: no bisection. 400 may be: one split, both halves refused.
@@ -157,14 +159,24 @@ def test_a_single_record_refused_before_anything_was_accepted_stays_queued(app: 
 
 
 def test_a_decline_is_final_and_erases_card_data(app: Any) -> None:
-    gateway = ScriptedGateway(decline_cards={DECLINED_CARD})
+    gateway = ScriptedGateway(decline_cards={DECLINED_CARD}, refuse_item_cards={MASTERCARD})
     good = capture_sales(app, 2)
-    bad = capture_sales(app, 1, card=DECLINED_CARD)[0]
-    summary = run(app, gateway)
+    declined = capture_sales(app, 3, card=DECLINED_CARD)
+    held = capture_sales(app, 2, card=MASTERCARD)
+    summary = run(app, gateway, batch_size=10)
     assert summary.exit_code == EXIT_NEEDS_PERSON
+    assert (summary.uploaded, summary.failed, summary.held) == (2, 3, 2)  # counted one by one
     assert states(app, good) == {"uploaded"}
-    assert state(app, bad) is TxState.FAILED and app.store.load_card(bad) is None
-    assert any(line.startswith("Declined") for line in summary.needs_attention)
+    bad = declined[0]
+    record = app.store.get(bad)
+    assert record.state is TxState.FAILED and app.store.load_card(bad) is None
+    assert record.error_code == "110003" and "card issuer" in record.error_desc
+    assert record.attempts == 1  # one answer from the gateway, one try
+    assert states(app, held) == {"held"}
+    assert app.store.get(held[0]).error_code == "100001"
+    lines = summary.needs_attention
+    assert sum(line.startswith("Declined") for line in lines) == 3
+    assert sum(line.startswith("Held") for line in lines) == 2
 
 
 def test_an_item_refused_for_its_parameters_is_held_not_failed(app: Any) -> None:
@@ -194,10 +206,12 @@ def _foreign_record() -> Any:
 def test_transient_item_refusals_go_back_to_the_queue_then_are_held(app: Any) -> None:
     gateway = ScriptedGateway(transient_item_cards={MASTERCARD})
     uuid = capture_sales(app, 1, card=MASTERCARD)[0]
+    before = time.time()
     summary = run(app, gateway, item_attempts=3, retry_base=1.0)
     assert summary.requeued == 1 and summary.exit_code == EXIT_RETRY_LATER
     record = app.store.get(uuid)
-    assert record.state is TxState.QUEUED and record.next_attempt_ts > time.time()
+    assert record.state is TxState.QUEUED and record.error_code == "100024"
+    assert before + 29 <= record.next_attempt_ts <= time.time() + 31  # 30 s after the 1st
     for _ in range(2):  # the next runs, once its retry time has come
         with app.store.transaction() as conn:
             conn.execute("UPDATE transactions SET next_attempt_ts = 0 WHERE uuid = ?", (uuid,))
@@ -402,11 +416,30 @@ def test_a_huge_retry_after_stops_the_run_instead_of_sleeping(app: Any) -> None:
 def test_retries_stop_when_the_run_has_waited_its_budget(app: Any) -> None:
     gateway = ScriptedGateway(always="server")
     capture_sales(app, 1)
-    started = time.monotonic()
-    summary = run(app, gateway, batch_attempts=50, retry_base=0.2, retry_cap=0.2, retry_budget=0.5)
-    assert time.monotonic() - started < 5
+    options = _options(batch_attempts=50, retry_base=0.2, retry_cap=0.2, retry_budget=0.5)
+    # Each wait is the whole ceiling (0.2 s): two fit in the budget of 0.5 s, a third does not.
+    summary = SyncEngine(app.store, gateway, options, rand=lambda: 1.0).run()
     assert summary.exit_code == EXIT_RETRY_LATER
-    assert len(gateway.calls) < 50
+    assert len(gateway.calls) == 3
+
+
+def test_a_retry_after_within_bounds_is_waited_for(app: Any) -> None:
+    from edge_app.gateway.errors import RateLimited
+
+    gateway = ScriptedGateway()
+    uuid = capture_sales(app, 1)[0]
+    original = gateway.upload
+    calls: list[float] = []
+
+    def upload(kind: Any, items: Any) -> Any:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RateLimited("The gateway asked to slow down (HTTP 429).", retry_after=0.4)
+        return original(kind, items)
+
+    gateway.upload = upload  # type: ignore[method-assign]
+    assert run(app, gateway).exit_code == EXIT_DONE
+    assert calls[1] - calls[0] >= 0.4 and state(app, uuid) is TxState.UPLOADED
 
 
 def _hold_write_lock(home: Path, seconds: float) -> threading.Thread:
@@ -504,6 +537,7 @@ def test_card_list_refusals_keep_the_changes(app: Any) -> None:
         summary = run(app, gateway)
         assert summary.exit_code == EXIT_NEEDS_PERSON, fault
         assert app.store.blocklist_counts() == {"cards": 2, "pending": 2, "failed": 0}, fault
+        assert summary.blocklist_left == 2, fault
     gateway = ScriptedGateway(always="invalid_all")
     summary = run(app, gateway)
     assert app.store.blocklist_counts()["failed"] == 2 and summary.blocklist_failed == 2
@@ -694,3 +728,56 @@ def test_a_refund_of_a_pending_sale_waits_until_the_sale_is_uploaded(app: Any) -
     assert run(app, gateway).exit_code == EXIT_DONE
     assert state(app, sale) is TxState.UPLOADED and state(app, refund) is TxState.UPLOADED
     assert gateway.early_follow_ups == 0
+
+
+def test_a_card_the_gateway_names_invalid_fails_alone_and_the_rest_is_sent(app: Any) -> None:
+    from edge_app.gateway.errors import InvalidCardNumbers
+
+    gateway = ScriptedGateway()
+    app.blocklist_add([VISA, MASTERCARD, AMEX])
+    original = gateway.card_block
+
+    def card_block(op: Any, numbers: Any) -> int:
+        if MASTERCARD in numbers:
+            raise InvalidCardNumbers([MASTERCARD])
+        return original(op, numbers)
+
+    gateway.card_block = card_block  # type: ignore[method-assign]
+    summary = run(app, gateway)
+    assert gateway.card_list == {VISA, AMEX}
+    assert (summary.blocklist_sent, summary.blocklist_failed) == (2, 1)
+    assert app.store.blocklist_counts() == {"cards": 3, "pending": 0, "failed": 1}
+
+
+def test_a_query_refused_for_another_reason_than_no_record_does_not_resend(app: Any) -> None:
+    from edge_app.gateway.errors import PermanentError
+
+    gateway = ScriptedGateway(pending_cards={VISA}, pending_queries=5)
+    uuid = capture_sales(app, 1)[0]
+    run(app, gateway)
+
+    def query(ident: str) -> Any:
+        raise PermanentError("The gateway refused the request (HTTP 404).", status=404)
+
+    gateway.query = query  # type: ignore[method-assign]
+    summary = run(app, gateway)
+    assert state(app, uuid) is TxState.PENDING and summary.pending == 1
+    assert gateway.sent_uuids()[uuid] == 1  # not sent again on a guess
+
+
+def test_pending_records_are_asked_until_decided_within_the_wait(app: Any) -> None:
+    gateway = ScriptedGateway(pending_cards={VISA}, pending_queries=2)
+    uuid = capture_sales(app, 1)[0]
+    summary = run(app, gateway, query_interval=0.01, pending_wait=5.0)
+    assert summary.exit_code == EXIT_DONE, summary.to_json()
+    assert state(app, uuid) is TxState.UPLOADED
+    assert summary.duplicates == 0  # a query's answer is not a duplicate upload
+    assert [c.what for c in gateway.calls].count("query") == 3
+
+
+def test_a_refund_waiting_for_its_sale_is_reported(app: Any) -> None:
+    gateway = ScriptedGateway(always="lost")
+    sale = capture_sales(app, 1)[0]
+    app.capture_refund(sale, "1.00")
+    summary = run(app, gateway)
+    assert summary.waiting_for_sale == 1 and summary.left_queued == 2

@@ -86,3 +86,13 @@ def test_request_actions(error: Exception, attempt: int, expected: Action) -> No
 )
 def test_wait_text(seconds: float, text: str) -> None:
     assert wait_text(seconds) == text
+
+
+def test_verdict_reasons_say_what_the_gateway_said() -> None:
+    declined = answer_verdict("failed", None, "110003", None, 0, max_attempts=8)
+    assert declined.reason == "Declined by the card issuer."
+    held = answer_verdict("failed", None, "100024", None, 7, max_attempts=8)
+    assert held.reason is not None and "Refused 8 times" in held.reason
+    assert answer_verdict("failed", None, "100024", None, 0, 8).reason == (
+        "The order is being closed at the gateway; try again later."
+    )

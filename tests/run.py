@@ -1,7 +1,7 @@
 """Set up and run every check: ruff, mypy (strict on the core), and all pytest suites.
 
     python3 tests/run.py            # what CI runs
-    python3 tests/run.py -k sync    # extra arguments go to pytest
+    python3 tests/run.py -k sync    # extra arguments go to pytest (-n 0: one process)
 
 Creates .venv, installs the project with its dev extras, installs the system libraries Qt needs
 (apt-get, when root), then runs the checks with Qt on the offscreen platform.
@@ -34,7 +34,8 @@ def main(argv: list[str]) -> int:
     steps = [
         ("ruff", [python, "-m", "ruff", "check", "."]),
         ("mypy", [python, "-m", "mypy", *CORE_TYPED]),
-        ("pytest", [python, "-m", "pytest", *argv]),
+        # Two workers on this kind of machine (-n auto: one per core); `-n 0` runs serially.
+        ("pytest", [python, "-m", "pytest", "-n", "auto", *argv]),
     ]
     failed = []
     for name, cmd in steps:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from support import capture_sales, init_app
 
-from storage.errors import StorageError
+from storage.errors import StorageBug, StorageError
 
 
 def test_a_reader_sees_commits_cannot_write_and_closes_with_the_installation(
@@ -26,5 +26,5 @@ def test_a_reader_sees_commits_cannot_write_and_closes_with_the_installation(
     finally:
         app.close()
     assert app.closed
-    with pytest.raises(StorageError):  # the connection is closed
+    with pytest.raises(StorageBug):  # a closed connection: using it is a bug, not bad input
         reader.count_transactions()

@@ -78,13 +78,19 @@ class CardListRows(StoreBase):
         return [BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3], bool(r[4])) for r in rows]
 
     def blocklist_pending_chunk(self, op: str, after: str, limit: int) -> list[str]:
-        """Up to `limit` card numbers needing `op` ('add' or 'del'), after `after` (keyset)."""
+        """Up to `limit` card numbers needing `op` ('add' or 'del'), after `after` (keyset).
+
+        Two index range scans merged in card-number order (an OR in one WHERE would sort the
+        whole list for every chunk): the changes, and the cards in doubt that want `op`.
+        """
         desired = 1 if op == "add" else 0
         rows = self.query(
-            "SELECT card_number FROM blocklist WHERE desired = ? "
-            "AND (on_gateway = ? OR in_doubt = 1) "
-            "AND failed_reason IS NULL AND card_number > ? ORDER BY card_number LIMIT ?",
-            (desired, 1 - desired, after, limit),
+            "SELECT card_number FROM blocklist WHERE desired = ?1 AND on_gateway = 1 - ?1 "
+            "AND failed_reason IS NULL AND card_number > ?2 "
+            "UNION SELECT card_number FROM blocklist INDEXED BY blocklist_in_doubt "
+            "WHERE in_doubt = 1 AND desired = ?1 AND failed_reason IS NULL AND card_number > ?2 "
+            "ORDER BY card_number LIMIT ?3",
+            (desired, after, limit),
         )
         return [str(r[0]) for r in rows]
 
@@ -103,22 +109,44 @@ class CardListRows(StoreBase):
         sync's change. A card deleted locally while its add was in flight gets its row back (as
         a pending delete), so the gateway never keeps a card the store no longer lists.
         """
-        on_gateway = 1 if op == "add" else 0
         now = self.now()
         with self.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
-                "VALUES (?, ?, 0, ?, ?) ON CONFLICT(card_number) DO UPDATE SET "
-                "on_gateway = excluded.on_gateway, in_doubt = 0, "
-                "updated_ts = excluded.updated_ts",
-                [(n, mask_card_number(n), on_gateway, now) for n in numbers],
-            )
-            conn.executemany(
-                "DELETE FROM blocklist WHERE card_number = ? AND desired = 0 AND on_gateway = 0 "
-                "AND in_doubt = 0",
-                [(n,) for n in numbers],
-            )
+            if op == "add":
+                cur = conn.executemany(
+                    "UPDATE blocklist SET on_gateway = 1, in_doubt = 0, updated_ts = ? "
+                    "WHERE card_number = ?",
+                    [(now, n) for n in numbers],
+                )
+                if cur.rowcount < len(numbers):  # some were deleted here meanwhile
+                    self._restore_deleted(conn, numbers, now)
+            else:
+                cur = conn.executemany(
+                    "DELETE FROM blocklist WHERE card_number = ? AND desired = 0",
+                    [(n,) for n in numbers],
+                )
+                if cur.rowcount < len(numbers):  # some were added again here meanwhile
+                    conn.executemany(
+                        "UPDATE blocklist SET on_gateway = 0, in_doubt = 0, updated_ts = ? "
+                        "WHERE card_number = ?",
+                        [(now, n) for n in numbers],
+                    )
             self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)")
+
+    def _restore_deleted(self, conn: Connection, numbers: Sequence[str], now: float) -> None:
+        """Cards the gateway now blocks whose local row is gone: back as pending deletes."""
+        present: set[str] = set()
+        for start in range(0, len(numbers), 500):
+            part = list(numbers[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(
+                f"SELECT card_number FROM blocklist WHERE card_number IN ({marks})", part
+            )
+            present.update(str(r[0]) for r in rows)
+        conn.executemany(
+            "INSERT INTO blocklist (card_number, masked, desired, on_gateway, updated_ts) "
+            "VALUES (?, ?, 0, 1, ?)",
+            [(n, mask_card_number(n), now) for n in numbers if n not in present],
+        )
 
     def blocklist_mark_failed(self, numbers: Sequence[str], reason: str) -> None:
         with self.transaction() as conn:

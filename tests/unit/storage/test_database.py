@@ -231,3 +231,19 @@ def test_a_wrong_statement_is_a_bug_not_bad_input(tmp_path: Path) -> None:
     assert "cannot be written" in str(classify_sqlite_error(info.value))  # query_only
     reader.close()
     conn.close()
+
+
+def test_card_list_chunks_are_read_in_index_order_without_sorting_the_list(tmp_path: Path) -> None:
+    """Each chunk of a 100,000-card sync is an index range scan, never a sort of the list."""
+    from storage.repository import Store
+
+    conn = open_database(tmp_path / "queue.db", KEY, create=True)
+    store = Store(conn)
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    store.blocklist_pending_chunk("add", "", 1000)
+    conn.set_trace_callback(None)
+    (sql,) = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "TEMP B-TREE" not in plan and "blocklist_in_doubt" in plan, plan
+    store.close()

@@ -353,3 +353,21 @@ def test_sandbox_and_schedule_options_are_declared_when_asked_for(
     assert "--system" in schedule.stdout
     assert_refused(cli_in_process(home, "sandbox", "--port", "x"))
     assert_refused(cli_in_process(home, "schedule", "install", "--at", "25:00", "--system", "cron"))
+
+
+def test_a_bug_in_a_statement_exits_1_not_2(
+    home: Path, cli_in_process: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A statement SQLite refuses as wrong is a bug of this program: exit 1, one line."""
+    from edge_app.services import App
+    from storage.errors import StorageBug
+
+    init(home, cli=cli_in_process)
+
+    def broken(self: object) -> None:
+        raise StorageBug("The database refused a statement of this program (SQLITE_ERROR).")
+
+    monkeypatch.setattr(App, "status", broken)
+    result = cli_in_process(home, "status")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "internal error (StorageBug)" in result.stderr

@@ -26,6 +26,13 @@ from storage.records import (
     to_minor,
 )
 
+LEGACY_SN_DONE = "legacy_sn_fixed"
+
+
+def mark_legacy_sn_done(conn: Connection) -> None:
+    """A database with no sale from before schema 5 left to give its device id."""
+    conn.execute("INSERT OR IGNORE INTO settings (name, value) VALUES (?, '1')", (LEGACY_SN_DONE,))
+
 
 class TransactionRows(StoreBase):
     def insert_sale(
@@ -131,12 +138,9 @@ class TransactionRows(StoreBase):
 
     def fix_legacy_sn(self, device_sn: str) -> int:
         """Give sales captured before `sn` was stored (schema 5) the device id they were sent
-        with, so that a resend of them is the same content."""
-        waiting = self.query(
-            "SELECT count(*) FROM transactions WHERE state IN "
-            "('queued', 'uploading', 'pending', 'held') AND kind = 'sale' AND sn IS NULL"
-        )
-        if not waiting[0][0]:
+        with, so that a resend of them is the same content. Done once per database (a settings
+        mark), so opening the queue afterwards costs one key lookup."""
+        if self.query("SELECT 1 FROM settings WHERE name = ?", (LEGACY_SN_DONE,)):
             return 0
         with self.transaction() as conn:
             cur = conn.execute(
@@ -144,6 +148,7 @@ class TransactionRows(StoreBase):
                 "('queued', 'uploading', 'pending', 'held')",
                 (device_sn,),
             )
+            mark_legacy_sn_done(conn)
             return int(cur.rowcount)
 
     def requeue_for_retry(self, record: TxRecord) -> None:

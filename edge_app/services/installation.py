@@ -102,6 +102,7 @@ class Installation(AppBase):
             )
             conn = open_database(db_path, key_source.key, create=True, key_known_good=True)
             store = Store(conn)
+            store.fix_legacy_sn(config.device_id)  # nothing to fix: marks it done for good
             if settings.environment == "custom" and client_secret:
                 store.set_setting(SECRET_CLIENT, client_secret, audit_detail="client secret set")
             if settings.signing_secret:

@@ -247,3 +247,28 @@ def test_card_list_chunks_are_read_in_index_order_without_sorting_the_list(tmp_p
     plan = " ".join(str(r[3]) for r in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
     assert "TEMP B-TREE" not in plan and "blocklist_in_doubt" in plan, plan
     store.close()
+
+
+def test_legacy_sales_get_the_device_id_once_and_opening_then_reads_one_key(
+    tmp_path: Path,
+) -> None:
+    from storage.repository import Store
+
+    path = tmp_path / "queue.db"
+    make_db(path, 4)
+    conn = open_database(path, KEY, target_version=4)
+    conn.execute(
+        "INSERT INTO transactions (uuid, kind, state, captured_at, captured_ts, updated_ts) "
+        "VALUES ('old', 'sale', 'queued', '2026-01-01T00:00:00+08:00', 1, 1)"
+    )
+    conn.close()
+    store = Store(open_database(path, KEY))
+    assert store.fix_legacy_sn("DEVICE-A") == 1
+    assert store.get("old").sn == "DEVICE-A"
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    assert store.fix_legacy_sn("DEVICE-B") == 0  # done once: the device id stays
+    store.conn.set_trace_callback(None)
+    assert store.get("old").sn == "DEVICE-A"
+    assert len(statements) == 1 and "settings" in statements[0]
+    store.close()

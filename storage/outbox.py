@@ -42,21 +42,24 @@ class Outcome:
 
 
 def recover_interrupted(store: Store) -> int:
-    """Put records a dead run left in `uploading` back to `queued` (they go again, same uuid)."""
+    """Put records a dead run left in `uploading` back to `queued` (they go again, same uuid).
+
+    Set-based, and a no-op without such records: the engine calls it after every kind it sends.
+    """
     with store.transaction() as conn:
-        rows = conn.execute(
-            "SELECT uuid FROM transactions WHERE state = 'uploading'"
-        ).fetchall()
-        for (uuid,) in rows:
-            conn.execute(
-                "UPDATE transactions SET state = 'queued', updated_ts = ? WHERE uuid = ?",
-                (store.now(), uuid),
-            )
-            store.audit(
-                conn, "state", tx_uuid=uuid, from_state="uploading", to_state="queued",
-                detail="interrupted run recovered; resent with the same uuid",
-            )
-        return len(rows)
+        now = store.now()
+        conn.execute(
+            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
+            "SELECT ?, uuid, 'state', 'uploading', 'queued', "
+            "'interrupted run recovered; resent with the same uuid' "
+            "FROM transactions WHERE state = 'uploading'",
+            (now,),
+        )
+        cur = conn.execute(
+            "UPDATE transactions SET state = 'queued', updated_ts = ? WHERE state = 'uploading'",
+            (now,),
+        )
+        return int(cur.rowcount)
 
 
 # A record's next attempt is never more than this far ahead; anything later means the clock was

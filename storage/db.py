@@ -160,6 +160,17 @@ MIGRATIONS: list[str] = [
     ALTER TABLE blocklist ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX blocklist_in_doubt ON blocklist(card_number) WHERE in_doubt = 1;
     """,
+    # 6: `seen_ts`, when a manager saw a failed record (a decline: money the store did not
+    # collect). Until then it "needs attention" on every screen. The partial index keeps that
+    # count cheap however many records are final. Failures older than a week when this version
+    # is installed count as seen: they were shown as failed all along.
+    """
+    ALTER TABLE transactions ADD COLUMN seen_ts REAL;
+    UPDATE transactions SET seen_ts = updated_ts
+        WHERE state = 'failed' AND updated_ts < CAST(strftime('%s', 'now') AS REAL) - 7 * 86400;
+    CREATE INDEX transactions_attention ON transactions(id)
+        WHERE seen_ts IS NULL AND state IN ('held', 'failed');
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,7 +17,7 @@ from edge_app.domain.transactions import TxKind, TxState
 TX_COLUMNS = (
     "id, uuid, kind, state, amount, currency, tips, origin_uuid, origin_brn, masked_card, "
     "auth_code, captured_at, captured_ts, brn, error_code, error_desc, duplicate, attempts, "
-    "next_attempt_ts, updated_ts, sn, sent_ts"
+    "next_attempt_ts, updated_ts, sn, sent_ts, seen_ts"
 )
 
 
@@ -47,6 +47,7 @@ class TxRecord:
     updated_ts: float
     sn: str | None = None
     sent_ts: float | None = None  # first put on the wire; None: never sent
+    seen_ts: float | None = None  # a manager saw it (a failed record); None: not yet
 
     @property
     def ever_sent(self) -> bool:
@@ -78,6 +79,7 @@ class TxRecord:
             updated_ts=row[19],
             sn=row[20],
             sent_ts=row[21],
+            seen_ts=row[22],
         )
 
 

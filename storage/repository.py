@@ -1,9 +1,10 @@
 """The encrypted queue: transactions (an outbox), audit trail, settings and the card block list.
 
 One `Store` per process owns the one connection (`base`); its queries live in parts by what
-they serve - the outbox's rows (`transaction_rows`), the card list (`cardlist_rows`), settings and
-the sync history (`history`) - and the rows they return are plain data (`records`). May import
-the domain only (and the SQLCipher driver).
+they serve - the outbox's rows (`transaction_rows`), what waits and what needs a person
+(`waiting_rows`), the card list (`cardlist_rows`), settings and the sync history (`history`) -
+and the rows they return are plain data (`records`). May import the domain only (and the
+SQLCipher driver).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from storage.records import (
     to_minor,
 )
 from storage.transaction_rows import TransactionRows
+from storage.waiting_rows import Waiting, WaitingRows
 
 
-class Store(TransactionRows, CardListRows, SettingsAndHistory):
+class Store(TransactionRows, WaitingRows, CardListRows, SettingsAndHistory):
     """All reads and writes of the queue database.
 
     Thread-safe: one lock serialises the connection.
@@ -36,6 +38,7 @@ __all__ = [
     "Store",
     "TxFilter",
     "TxRecord",
+    "Waiting",
     "from_minor",
     "to_minor",
 ]

@@ -117,15 +117,19 @@ class TransactionRows(StoreBase):
         *,
         detail: str | None = None,
         erase_card: bool = False,
+        seen: bool = False,
     ) -> None:
-        """Move one record to `new_state` (checked against the state machine) with an audit row."""
+        """Move one record to `new_state` (checked against the state machine) with an audit row.
+
+        `seen`: a manager made this change, so it needs nobody's attention afterwards."""
         check_transition(record.state, new_state)
         erase = erase_card or new_state in FINAL_STATES
+        now = self.now()
         conn.execute(
             "UPDATE transactions SET state = ?, updated_ts = ?"
             + (", card_data = NULL" if erase else "")
-            + " WHERE uuid = ?",
-            (new_state.value, self.now(), record.uuid),
+            + ", seen_ts = CASE WHEN ? THEN ? ELSE seen_ts END WHERE uuid = ?",
+            (new_state.value, now, seen, now, record.uuid),
         )
         self.audit(
             conn,
@@ -157,7 +161,7 @@ class TransactionRows(StoreBase):
             self.set_state(conn, record, TxState.QUEUED, detail="retry requested")
             conn.execute(
                 "UPDATE transactions SET attempts = 0, next_attempt_ts = 0, error_code = NULL, "
-                "error_desc = NULL WHERE uuid = ?",
+                "error_desc = NULL, seen_ts = NULL WHERE uuid = ?",
                 (record.uuid,),
             )
 

@@ -19,7 +19,7 @@ from edge_app.cli.cardlist import cmd_blocklist
 from edge_app.cli.common import EXIT_USAGE
 from edge_app.cli.installation import cmd_init, cmd_login
 from edge_app.cli.launch import cmd_demo, cmd_gui, cmd_sandbox
-from edge_app.cli.queue import cmd_capture, cmd_import, cmd_status
+from edge_app.cli.queue import cmd_attention, cmd_capture, cmd_import, cmd_status
 from edge_app.cli.syncing import cmd_schedule, cmd_sync
 
 Declare = Callable[[argparse.ArgumentParser], None]
@@ -168,6 +168,20 @@ def _add_status(sub: Commands) -> None:
     p = sub.add_parser("status", help="what is waiting, and the last sync")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+    p = sub.add_parser(
+        "attention",
+        help="records that need a person: held, declined or failed ones no manager has seen",
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--seen",
+        action="append",
+        default=[],
+        metavar="UUID",
+        help="mark a failed record as seen by a manager (repeatable)",
+    )
+    p.add_argument("--all-seen", action="store_true", help="mark every failed record as seen")
+    p.set_defaults(func=cmd_attention)
 
 
 def _add_gui(sub: Commands) -> None:

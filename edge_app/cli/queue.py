@@ -79,13 +79,86 @@ def _print_status(status: dict[str, Any]) -> None:
             for k in ("queued", "uploading", "pending", "held", "uploaded", "failed", "cancelled")
         )
     )
-    if status["unsent_totals"]:
-        totals = ", ".join(f"{c} {a}" for c, a in status["unsent_totals"].items())
-        print(f"Waiting to upload: {totals}")
-    if status["oldest_unsent"]:
-        print(f"Oldest unsent: {status['oldest_unsent_age_hours']} h ({status['age_level']})")
-    bl = status["blocklist"]
-    print(
-        f"Card list ({status['list_mode']}): {bl['cards']} card(s), "
-        f"{bl['pending']} change(s) pending"
-    )
+    print("Waiting to send: " + waiting_line(status["waiting"]))
+    seconds = status["oldest_waiting_seconds"]
+    if seconds is not None:
+        print(f"Oldest waiting: {age_words(seconds)} ({status['age_level']})")
+    print(f"Card list ({status['list_mode']}): {status['blocklist']['cards']} card(s)")
+    print("Last sync: " + last_sync_line(status["last_sync"]))
+    print(f"Needs attention: {status['needs_attention']}")
+    for item in status["attention"]:
+        print("  " + attention_line(item))
+    if status["blocklist"]["failed"]:
+        print(f"  {status['blocklist']['failed']} card list change(s) refused by the gateway")
+
+
+def waiting_line(waiting: dict[str, Any]) -> str:
+    parts = []
+    if waiting["sale_count"]:
+        parts.append(f"{waiting['sale_count']} sale(s) {_amounts(waiting['sales'])}")
+    if waiting["refund_count"]:
+        parts.append(f"{waiting['refund_count']} refund(s) -{_amounts(waiting['refunds'], '-')}")
+    if waiting["voids"]:
+        parts.append(f"{waiting['voids']} void(s)")
+    if waiting["card_list_changes"]:
+        parts.append(f"{waiting['card_list_changes']} card list change(s)")
+    return ", ".join(parts) if parts else "nothing"
+
+
+def _amounts(totals: dict[str, str], sign: str = "") -> str:
+    return f", {sign}".join(f"{cur} {amount}" for cur, amount in totals.items())
+
+
+def age_words(seconds: float) -> str:
+    """ "3 h 20 min", "12 min", "less than a minute"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "less than a minute"
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return f"{hours // 24} days {hours % 24} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def last_sync_line(run: dict[str, Any] | None) -> str:
+    if not run:
+        return "never"
+    from datetime import datetime
+
+    when = datetime.fromtimestamp(run.get("finished_ts") or run["started_ts"]).astimezone()
+    outcome = run.get("outcome") or "did not finish"
+    return f"{when:%Y-%m-%d %H:%M} ({run['trigger']}): {outcome}"
+
+
+def attention_line(item: dict[str, Any]) -> str:
+    what = "Declined" if item["declined"] else {"held": "Held", "failed": "Failed"}[item["state"]]
+    money = f"{item['currency']} {item['amount']}" if item["amount"] else ""
+    parts = [what, item["kind"], money, item["masked_card"] or "", item["captured_at"][:16]]
+    reason = f": {item['reason']}" if item["reason"] else ""
+    return " ".join(p for p in parts if p) + reason + f" ({item['uuid']})"
+
+
+def cmd_attention(args: argparse.Namespace) -> int:
+    app = _open(args)
+    try:
+        if args.all_seen or args.seen:
+            done = (
+                app.mark_all_seen(by="cli") if args.all_seen else app.mark_seen(args.seen, by="cli")
+            )
+            print(f"Marked {done} failed record(s) as seen.")
+            return EXIT_OK
+        status = app.status()
+    finally:
+        app.close()
+    if args.json:
+        print(
+            json.dumps(
+                {"needs_attention": status["needs_attention"], "attention": status["attention"]},
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(f"Needs attention: {status['needs_attention']}")
+    for item in status["attention"]:
+        print("  " + attention_line(item))
+    return EXIT_OK

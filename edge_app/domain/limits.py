@@ -22,7 +22,8 @@ NEAR_TOTAL_SHARE = Decimal("0.8")
 class OfflineLimits:
     """Caps on offline exposure. Amounts are amount plus tips, per currency.
 
-    A currency missing from a mapping has no cap of that kind.
+    A currency missing from one mapping has no cap of that kind; a currency missing from both
+    is not taken offline at all.
     """
 
     per_transaction: Mapping[str, Decimal]
@@ -120,13 +121,22 @@ def check_capture_limits(
             None,
         )
     cap = limits.per_transaction.get(currency)
+    total = limits.total_per_currency.get(currency)
+    if cap is None and total is None:
+        # An unknown exposure is not allowed by default: a store decides which currencies it
+        # takes offline, and how much of each.
+        raise ValidationError(
+            f"Offline sales in {currency} are not allowed on this PC: it has no offline limit "
+            f"for {currency}. A manager can allow them by adding an offline limit for "
+            f"{currency} in Settings.",
+            "currency",
+        )
     if cap is not None and amount > cap:
         raise ValidationError(
             f"Offline sales in {currency} are limited to {_money(cap, currency)} each "
             "(amount plus tips); take a smaller payment or wait until the gateway is reachable.",
             "amount",
         )
-    total = limits.total_per_currency.get(currency)
     if total is not None and stored_total + amount > total:
         raise ValidationError(
             f"This PC already holds {_money(stored_total, currency)} of unsent payments and "

@@ -166,6 +166,11 @@ def classify_code(code: str | None) -> CodeClass:
     return _CODE_CLASSES.get(code.strip(), "transient")
 
 
+def is_decline(code: str | None) -> bool:
+    """The gateway declined the payment itself (money the store did not collect)."""
+    return code is not None and _CODE_CLASSES.get(code.strip()) == "declined"
+
+
 def _mask_digits(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group(0))
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]

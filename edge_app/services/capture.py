@@ -260,7 +260,9 @@ class Capturing(AppBase):
         if record.state is not TxState.HELD:
             raise ValidationError("Only transactions held for a manager can be given up.")
         with self.store.transaction() as conn:
-            self.store.set_state(conn, record, TxState.FAILED, detail="given up by a manager")
+            self.store.set_state(
+                conn, record, TxState.FAILED, detail="given up by a manager", seen=True
+            )
 
     def _existing(self, uuid: str) -> TxRecord:
         record = self.store.get(uuid)

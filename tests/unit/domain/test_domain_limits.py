@@ -67,7 +67,33 @@ def test_age_level(age: timedelta | None, level: AgeLevel) -> None:
 
 def test_a_sale_within_every_limit_has_no_warning() -> None:
     assert capture("100.00", stored="100.00") == []
-    assert capture("999999", currency="USD") == []  # no cap for a currency not listed
+
+
+def test_a_currency_with_no_offline_limit_is_refused_and_the_sentence_says_how_to_allow_it() -> None:
+    with pytest.raises(ValidationError) as info:
+        capture("1.00", currency="HNL")
+    assert info.value.field == "currency"
+    assert info.value.message == (
+        "Offline sales in HNL are not allowed on this PC: it has no offline limit for HNL. "
+        "A manager can allow them by adding an offline limit for HNL in Settings."
+    )
+
+
+def test_one_kind_of_limit_is_enough_to_allow_a_currency() -> None:
+    only_total = OfflineLimits(per_transaction={}, total_per_currency={"USD": Decimal("500")})
+    only_each = OfflineLimits(per_transaction={"USD": Decimal("50")}, total_per_currency={})
+    for limits, amount in ((only_total, "100"), (only_each, "50")):
+        assert (
+            check_capture_limits(
+                limits,
+                currency="USD",
+                amount=Decimal(amount),
+                stored_total=Decimal(0),
+                oldest_unsent=None,
+                now=NOW,
+            )
+            == []
+        )
 
 
 def test_per_transaction_cap() -> None:

@@ -69,7 +69,9 @@ def test_a_sale_within_every_limit_has_no_warning() -> None:
     assert capture("100.00", stored="100.00") == []
 
 
-def test_a_currency_with_no_offline_limit_is_refused_and_the_sentence_says_how_to_allow_it() -> None:
+def test_a_currency_with_no_offline_limit_is_refused_and_the_sentence_says_how_to_allow_it() -> (
+    None
+):
     with pytest.raises(ValidationError) as info:
         capture("1.00", currency="HNL")
     assert info.value.field == "currency"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -272,3 +273,25 @@ def test_legacy_sales_get_the_device_id_once_and_opening_then_reads_one_key(
     assert store.get("old").sn == "DEVICE-A"
     assert len(statements) == 1 and "settings" in statements[0]
     store.close()
+
+
+def test_schema_6_counts_recent_failures_as_unseen_and_older_ones_as_seen(tmp_path: Path) -> None:
+    """Installing the version that shows failures "until seen" does not flood a store with
+    years of old declines: those older than a week count as seen."""
+    path = tmp_path / "queue.db"
+    make_db(path, 5)
+    conn = open_database(path, KEY, target_version=5)
+    now = time.time()
+    insert = (
+        "INSERT INTO transactions (uuid, kind, state, amount, currency, captured_at, captured_ts, "
+        "updated_ts) VALUES (?, 'sale', ?, '10.00', 'HKD', '2026-01-01T00:00:00+08:00', 1, ?)"
+    )
+    conn.execute(insert, ("old-failure", "failed", now - 8 * 86400))
+    conn.execute(insert, ("new-failure", "failed", now - 3600))
+    conn.execute(insert, ("held", "held", now - 8 * 86400))
+    conn.execute(insert, ("uploaded", "uploaded", now - 8 * 86400))
+    conn.close()
+    upgraded = open_database(path, KEY)
+    seen = dict(upgraded.execute("SELECT uuid, seen_ts IS NOT NULL FROM transactions"))
+    assert seen == {"old-failure": 1, "new-failure": 0, "held": 0, "uploaded": 0}
+    upgraded.close()

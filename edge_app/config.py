@@ -61,6 +61,9 @@ class AppConfig:
     query_interval: float = 20.0
     pending_wait: float = 60.0
     timeout_seconds: float = 30.0
+    # The window sends what was queued this many seconds after a capture while the gateway is
+    # reachable (others captured meanwhile go in the same batch); 0: only on Sync or a reconnect.
+    send_delay_seconds: float = 10.0
     language: str = "en"
     device_model: str = "Back-office PC"
     app_type: str = "Edge Uploader"
@@ -130,6 +133,11 @@ def validate_config(config: AppConfig) -> AppConfig:
     if not 1 <= float(config.timeout_seconds) <= 300:
         raise ValidationError(
             "Request timeout must be between 1 and 300 seconds.", "timeout_seconds"
+        )
+    if not 0 <= float(config.send_delay_seconds) <= 3600:
+        raise ValidationError(
+            "The delay before sending must be between 0 and 3600 seconds (0: only on Sync).",
+            "send_delay_seconds",
         )
     return config
 

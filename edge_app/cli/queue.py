@@ -110,14 +110,15 @@ def _amounts(totals: dict[str, str], sign: str = "") -> str:
 
 
 def age_words(seconds: float) -> str:
-    """ "3 h 20 min", "12 min", "less than a minute"."""
-    minutes = int(seconds // 60)
-    if minutes < 1:
-        return "less than a minute"
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 48:
-        return f"{hours // 24} days {hours % 24} h"
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    """ "3 h 20 min", "12 min", "2 days 5 h", "less than a minute"."""
+    from edge_app.domain.limits import age_parts
+
+    days, hours, minutes = age_parts(seconds)
+    if days:
+        return f"{days} days {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "less than a minute"
 
 
 def last_sync_line(run: dict[str, Any] | None) -> str:

@@ -85,6 +85,14 @@ def age_level(oldest_unsent: datetime | None, now: datetime, limits: OfflineLimi
     return AgeLevel.OK
 
 
+def age_parts(seconds: float) -> tuple[int, int, int]:
+    """(days, hours, minutes) of an age, for "3 h 20 min" (days only from two days on)."""
+    minutes = max(int(seconds // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    days = hours // 24 if hours >= 48 else 0
+    return days, hours - 24 * days, minutes
+
+
 def _hours_text(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
     if hours == int(hours):

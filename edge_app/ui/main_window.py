@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QSize, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from edge_app.ui.blocklist_page import BlocklistPage
 from edge_app.ui.i18n import app_icon, tr
-from edge_app.ui.present import last_sync_text, waiting_text
+from edge_app.ui.present import attention_text, last_sync_text, waiting_text
 from edge_app.ui.sale_page import SalePage
 from edge_app.ui.settings_page import SettingsPage
 from edge_app.ui.statusbar import StatusBar
@@ -90,11 +91,11 @@ def shop_close_due(now: datetime, shop_close: str, last_run: date | None) -> boo
 
 
 def has_work(status: dict[str, Any] | None) -> bool:
+    """Something goes out with the next sync: records or card-list changes."""
     if not status:
         return False
-    counts = status.get("transactions", {})
-    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending"))
-    return waiting > 0 or int(status.get("blocklist", {}).get("pending", 0)) > 0
+    waiting = status.get("waiting", {})
+    return int(waiting.get("records", 0)) > 0 or int(waiting.get("card_list_changes", 0)) > 0
 
 
 class MainWindow(QMainWindow):
@@ -120,10 +121,13 @@ class MainWindow(QMainWindow):
         self._status_again = False
         self._shop_close_ran: date | None = None
         self._online: bool | None = None
+        self._send_wanted = False  # something was queued since the last automatic send
+        self._quitting = False
+        self._attention_seen_count = 0  # for the tray's message when more need a manager
         self.setWindowTitle(tr("Edge Uploader"))
         self.setWindowIcon(app_icon())
-        self.resize(1180, 760)
         self.setMinimumSize(QSize(960, 620))
+        self._fit_to_screen(QSize(1180, 760))
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -143,6 +147,16 @@ class MainWindow(QMainWindow):
             self.monitor.start()
         self.tray = self._make_tray()
         self.refresh_status()
+
+    def _fit_to_screen(self, wanted: QSize) -> None:
+        """Open at `wanted`, but never larger than the screen's free area."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(wanted)
+            return
+        room = screen.availableGeometry().size()
+        self.setMinimumSize(self.minimumSize().boundedTo(room))
+        self.resize(wanted.boundedTo(room))
 
     def _build_side(self) -> QWidget:
         side = QWidget()
@@ -211,6 +225,8 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self._sync_stopped)
         self.sync.locked.connect(self._sync_stopped)
         self.sync.failed.connect(self._sync_stopped)
+        self.status.open_record.connect(self.open_record)
+        self.status.open_page.connect(self.show_page)
 
     def _start_timers(self, status_interval_ms: int) -> None:
         self.status_timer = QTimer(self)
@@ -221,6 +237,9 @@ class MainWindow(QMainWindow):
         self.shop_close_timer.setInterval(SHOP_CLOSE_CHECK_MS)
         self.shop_close_timer.timeout.connect(self.check_shop_close)
         self.shop_close_timer.start()
+        self.send_timer = QTimer(self)
+        self.send_timer.setSingleShot(True)
+        self.send_timer.timeout.connect(self.send_queued)
 
     # -- navigation ---------------------------------------------------------------------------
 
@@ -236,6 +255,14 @@ class MainWindow(QMainWindow):
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(PAGES.index(name))
+
+    @Slot(str)
+    def open_record(self, uuid: str) -> None:
+        """A record picked from "needs a manager" (status bar or tray): show it."""
+        if self.isHidden() or self.isMinimized():
+            self.showNormal()
+        self.show_page("transactions")
+        self.transactions_page.open_record(uuid)
 
     def _update_store_label(self) -> None:
         from edge_app.ui.settings_page import ENVIRONMENT_WORDS
@@ -288,6 +315,28 @@ class MainWindow(QMainWindow):
         self.refresh_status()
         if self.stack.currentWidget() is not self.transactions_page:
             self.transactions_page.apply_filter()
+        self._send_wanted = True
+        self.schedule_send()
+
+    # -- sending on its own -------------------------------------------------------------------
+
+    def schedule_send(self) -> bool:
+        """Send what was queued a few seconds from now while the gateway is reachable. The
+        timer is not restarted by further captures, so they join the same batch."""
+        delay = float(self.app.config.send_delay_seconds)
+        if delay <= 0 or not self._online or self.send_timer.isActive():
+            return False
+        self.send_timer.start(int(delay * 1000))
+        return True
+
+    @Slot()
+    def send_queued(self) -> None:
+        if not self._online:
+            return  # the reconnect starts a sync when the gateway is back
+        if self.sync.running:
+            return  # _sync_stopped schedules again for what came in meanwhile
+        self._send_wanted = False
+        self.sync.start("auto")
 
     def _settings_saved(self) -> None:
         self._update_store_label()
@@ -303,7 +352,7 @@ class MainWindow(QMainWindow):
     def online_changed(self, online: bool) -> None:
         was = self._online
         self._online = online
-        self.status.set_online(online)
+        self.status.set_online(online, (self.last_status or {}).get("last_sync"))
         if online and was is False and has_work(self.last_status):
             self.sync.start("auto")
 
@@ -337,6 +386,8 @@ class MainWindow(QMainWindow):
         self.transactions_page.refresh()
         self.blocklist_page.reload()
         self.refresh_status()
+        if self._send_wanted:
+            self.schedule_send()
 
     # -- tray ---------------------------------------------------------------------------------
 
@@ -349,29 +400,55 @@ class MainWindow(QMainWindow):
         show.triggered.connect(self.showNormal)
         sync_now = QAction(tr("Sync now"), menu)
         sync_now.triggered.connect(lambda: self.sync.start("window"))
+        quit_action = QAction(tr("Quit"), menu)
+        quit_action.triggered.connect(self.quit_app)
         menu.addAction(show)
         menu.addAction(sync_now)
+        menu.addSeparator()
+        menu.addAction(quit_action)
+        tray.activated.connect(self._tray_activated)
         tray.setContextMenu(menu)
         tray.setToolTip(tr("Edge Uploader"))
         tray.show()
         return tray
 
+    def _tray_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self.showNormal()
+            self.raise_()
+
     def tray_text(self) -> str:
         if self.sync.running:
             return tr("Edge Uploader: syncing")
         status = self.last_status or {}
-        return tr("Edge Uploader: {waiting}; {last}").format(
+        text = tr("Edge Uploader: {waiting}; {last}").format(
             waiting=waiting_text(status), last=last_sync_text(status.get("last_sync"))
         )
+        attention = attention_text(status)
+        return text + ("\n" + attention if attention else "")
 
     def _update_tray(self) -> None:
+        count = int((self.last_status or {}).get("needs_attention", 0))
         if self.tray is not None:
             self.tray.setToolTip(self.tray_text())
+            if count > self._attention_seen_count:
+                self.tray.showMessage(
+                    tr("Edge Uploader"),
+                    attention_text(self.last_status or {}),
+                    QSystemTrayIcon.MessageIcon.Warning,
+                )
+        self._attention_seen_count = count
 
     # -- closing ------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop timers, cancel a running sync and wait for the workers (the store stays open)."""
+        """Stop timers, cancel a running sync and wait for the workers (the store stays open).
+        A close after this does not ask again."""
+        self._quitting = True
+        self.send_timer.stop()
         self.status_timer.stop()
         self.shop_close_timer.stop()
         self.sync.cancel()
@@ -382,8 +459,43 @@ class MainWindow(QMainWindow):
             self.tray.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.shutdown()
-        event.accept()
+        """Closing while records wait asks: keep sending from the tray, or quit anyway."""
+        if self._quitting or not (has_work(self.last_status) or self.sync.running):
+            self.shutdown()
+            event.accept()
+            return
+        choice = self.prompts.choose(
+            self, tr("Records still wait"), self.close_question(), self._close_choices()
+        )
+        if choice == "tray":
+            event.ignore()
+            self.hide()
+            return
+        if choice == "quit":
+            self.shutdown()
+            event.accept()
+            return
+        event.ignore()
+
+    def close_question(self) -> str:
+        status = self.last_status or {}
+        text = tr("{waiting}. They are sent only while Edge Uploader runs.").format(
+            waiting=waiting_text(status)
+        )
+        if self.sync.running:
+            text = tr("A sync is running; quitting stops it (nothing is lost).") + "\n" + text
+        return text
+
+    def _close_choices(self) -> list[tuple[str, str]]:
+        choices = [("quit", tr("Quit anyway"))]
+        if self.tray is not None:
+            choices.insert(0, ("tray", tr("Keep sending from the tray")))
+        return choices
+
+    def quit_app(self) -> None:
+        """The tray's Quit: the same question as closing the window."""
+        self.showNormal()
+        self.close()
 
 
 def _hours(limits: Any, which: str) -> float:

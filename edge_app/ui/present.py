@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -39,6 +40,15 @@ OUTCOME_WORDS = {
 
 def state_words(state: str) -> str:
     return tr(STATE_WORDS.get(state, state))
+
+
+def record_state_words(record: Any) -> str:
+    """A record's state for people: a failed sale the gateway declined says "Declined"."""
+    from edge_app.gateway.errors import is_decline
+
+    if record.state.value == "failed" and is_decline(record.error_code):
+        return tr("Declined")
+    return state_words(record.state.value)
 
 
 def kind_words(kind: str) -> str:
@@ -137,34 +147,99 @@ def summary_lines(summary: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def age_text(status: Mapping[str, Any], warn_hours: float, refuse_hours: float) -> str:
-    hours = status.get("oldest_unsent_age_hours")
-    if hours is None:
+def age_words(seconds: float) -> str:
+    """ "3 h 20 min", "12 min", "2 days 5 h"; never "0.0 h"."""
+    from edge_app.domain.limits import age_parts
+
+    days, hours, minutes = age_parts(seconds)
+    if days:
+        return tr("{days} days {hours} h").format(days=days, hours=hours)
+    if hours:
+        return tr("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
+    if minutes:
+        return tr("{minutes} min").format(minutes=minutes)
+    return tr("under a minute")
+
+
+def age_text(status: Mapping[str, Any]) -> str:
+    seconds = status.get("oldest_waiting_seconds")
+    if seconds is None:
         return tr("Nothing waiting")
+    return tr("Oldest waiting: {age}").format(age=age_words(seconds))
+
+
+def age_tooltip(status: Mapping[str, Any], warn_hours: float, refuse_hours: float) -> str:
     level = status.get("age_level", "ok")
-    shown = f"{hours:.0f} h" if hours >= 10 else f"{hours:.1f} h"
     if level == "refuse":
-        return tr("Oldest unsent {age}: over {limit} h, new sales are refused until a sync").format(
-            age=shown, limit=f"{refuse_hours:g}"
+        return tr("Over {limit} h: new sales are refused until a sync.").format(
+            limit=f"{refuse_hours:g}"
         )
     if level == "warn":
-        return tr("Oldest unsent {age}: over {warn} h, sync now (sales stop at {limit} h)").format(
-            age=shown, warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
+        return tr("Over {warn} h: sync now; sales stop at {limit} h.").format(
+            warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
         )
-    return tr("Oldest unsent {age} (limits {warn} h / {limit} h)").format(
-        age=shown, warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
+    return tr("Sync within {warn} h; new sales stop at {limit} h.").format(
+        warn=f"{warn_hours:g}", limit=f"{refuse_hours:g}"
     )
 
 
 def waiting_text(status: Mapping[str, Any]) -> str:
-    counts = status.get("transactions", {})
-    # Held records wait too (for a manager), and their amounts are in the unsent totals.
-    waiting = sum(int(counts.get(s, 0)) for s in ("queued", "uploading", "pending", "held"))
-    totals = status.get("unsent_totals", {})
-    text = tr("{n} waiting").format(n=waiting)
-    if totals:
-        text += ": " + ", ".join(f"{cur} {amount}" for cur, amount in totals.items())
-    return text
+    """Everything that goes out with the next sync: sales and refunds per currency, voids and
+    card-list changes ("5 waiting: sales HKD 58.00 · refunds −HKD 100.00 · 1 void")."""
+    waiting = status.get("waiting") or {}
+    records = int(waiting.get("records", 0))
+    changes = int(waiting.get("card_list_changes", 0))
+    if not records and not changes:
+        return tr("Nothing to send")
+    parts = []
+    if waiting.get("sales"):
+        parts.append(tr("sales {amounts}").format(amounts=_amounts(waiting["sales"])))
+    if waiting.get("refunds"):
+        parts.append(tr("refunds {amounts}").format(amounts=_amounts(waiting["refunds"], "−")))
+    if waiting.get("voids"):
+        parts.append(tr("{n} void(s)").format(n=waiting["voids"]))
+    if changes:
+        parts.append(tr("{n} card-list change(s)").format(n=changes))
+    head = tr("{n} waiting").format(n=records) if records else tr("Waiting")
+    return head + ": " + " · ".join(parts)
+
+
+def _amounts(totals: Mapping[str, str], sign: str = "") -> str:
+    return ", ".join(f"{sign}{cur} {amount}" for cur, amount in totals.items())
+
+
+def attention_text(status: Mapping[str, Any]) -> str:
+    n = int(status.get("needs_attention", 0))
+    if not n:
+        return ""
+    return "⚠ " + (tr("1 needs a manager") if n == 1 else tr("{n} need a manager").format(n=n))
+
+
+def attention_item_text(item: Mapping[str, Any]) -> str:
+    """One record that needs a person: what, amount, masked card, time, why."""
+    what = tr("Declined") if item.get("declined") else state_words(str(item.get("state")))
+    parts = [what, kind_words(str(item.get("kind")))]
+    if item.get("amount"):
+        parts.append(f"{item.get('currency')} {item['amount']}")
+    if item.get("masked_card"):
+        parts.append(str(item["masked_card"]))
+    with contextlib.suppress(KeyError, ValueError):
+        parts.append(
+            datetime.fromisoformat(str(item["captured_at"])).astimezone().strftime("%m-%d %H:%M")
+        )
+    return " · ".join(parts)
+
+
+def online_text(online: bool | None, last_sync: Mapping[str, Any] | None) -> tuple[str, str]:
+    """The connection word and its colour. Reachable is not enough: after a sync whose requests
+    all failed the gateway is "answering with errors", not "Online"."""
+    if online is None:
+        return tr("Checking the gateway…"), "#5f6368"
+    if not online:
+        return tr("Offline"), "#b00020"
+    if last_sync and last_sync.get("outcome") in ("error", "retry_later"):
+        return tr("Reachable, but sync fails"), "#b26a00"
+    return tr("Online"), "#1e7d32"
 
 
 def last_sync_text(run: Mapping[str, Any] | None) -> str:

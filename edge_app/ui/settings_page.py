@@ -199,6 +199,13 @@ class SettingsPage(Page):
         send.add("concurrency", tr("Requests at the same time"), self.concurrency)
         self.timeout = line_edit("timeout_seconds", max_width=90)
         send.add("timeout_seconds", tr("Request timeout (seconds)"), self.timeout)
+        self.send_delay = line_edit("send_delay_seconds", max_width=90)
+        send.add(
+            "send_delay_seconds",
+            tr("Send new records after (seconds)"),
+            self.send_delay,
+            tr("While the gateway is reachable; 0 sends only on Sync or when it comes back."),
+        )
         self.language = combo("language", ((name, code) for code, name in LANGUAGES.items()))
         send.add(
             "language", tr("Language"), self.language, tr("Used the next time the window opens.")
@@ -276,6 +283,7 @@ class SettingsPage(Page):
         self.batch_size.setText(str(config.batch_size))
         self.concurrency.setText(str(config.concurrency))
         self.timeout.setText(f"{float(config.timeout_seconds):g}")
+        self.send_delay.setText(f"{float(config.send_delay_seconds):g}")
         self._select(self.language, config.language)
         self._clear_errors()
         self._environment_changed()
@@ -342,6 +350,7 @@ class SettingsPage(Page):
             ("batch_size", self.batch_size, int),
             ("concurrency", self.concurrency, int),
             ("timeout_seconds", self.timeout, float),
+            ("send_delay_seconds", self.send_delay, float),
         ):
             try:
                 values[name] = kind(edit.text().strip())

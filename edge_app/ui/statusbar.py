@@ -1,22 +1,50 @@
-"""The status bar, always visible: online, waiting records, age of the oldest, last sync, lock."""
+"""The status bar, always visible: online, what waits, what needs a manager (a click opens the
+record), the age of the oldest waiting record, the last sync, the unattended run's lock."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QStatusBar, QToolButton, QWidget
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.present import AGE_COLOURS, age_text, last_sync_text, local_time, waiting_text
+from edge_app.ui.present import (
+    AGE_COLOURS,
+    age_text,
+    age_tooltip,
+    attention_item_text,
+    attention_text,
+    last_sync_text,
+    local_time,
+    online_text,
+    waiting_text,
+)
 
 
 class StatusBar(QStatusBar):
+    """`open_record(uuid)`: a record that needs attention was picked from the list;
+    `open_page(name)`: its card-list entry was."""
+
+    open_record = Signal(str)
+    open_page = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizeGripEnabled(False)
         self.online = _label("status_online")
         self.waiting = _label("status_waiting")
+        self.attention = QToolButton()
+        self.attention.setObjectName("status_attention")
+        self.attention.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.attention.setStyleSheet(
+            "QToolButton { color: #b00020; font-weight: bold; border: none; padding: 0 6px; }"
+            "QToolButton::menu-indicator { image: none; }"
+        )
+        self.attention.setMenu(QMenu(self.attention))
+        self.attention.setVisible(False)
         self.age = _label("status_age")
         self.age_bar = QProgressBar()
         self.age_bar.setObjectName("status_age_bar")
@@ -33,6 +61,7 @@ class StatusBar(QStatusBar):
         for widget in (
             self.online,
             self.waiting,
+            self.attention,
             self.age,
             self.age_bar,
             self.last_sync,
@@ -40,42 +69,71 @@ class StatusBar(QStatusBar):
             self.syncing,
         ):
             self.addPermanentWidget(widget)
+        self._online: bool | None = None
         self.set_online(None)
         self.waiting.setText(tr("Reading the queue…"))
         self.level = "ok"
 
-    def set_online(self, online: bool | None) -> None:
-        if online is None:
-            self.online.setText("● " + tr("Checking the gateway…"))
-            self.online.setStyleSheet("color: #5f6368;")
-        elif online:
-            self.online.setText("● " + tr("Online"))
-            self.online.setStyleSheet("color: #1e7d32; font-weight: bold;")
-        else:
-            self.online.setText("● " + tr("Offline"))
-            self.online.setStyleSheet("color: #b00020; font-weight: bold;")
+    def set_online(self, online: bool | None, last_sync: Mapping[str, Any] | None = None) -> None:
+        self._online = online
+        text, colour = online_text(online, last_sync)
+        self.online.setText("● " + text)
+        bold = "" if online is None else " font-weight: bold;"
+        self.online.setStyleSheet(f"color: {colour};{bold}")
 
     def set_status(self, status: Mapping[str, Any], warn_hours: float, refuse_hours: float) -> None:
+        self.set_online(self._online, status.get("last_sync"))
         self.waiting.setText(waiting_text(status))
+        self._set_attention(status)
         self.level = str(status.get("age_level") or "ok")
+        waiting = status.get("oldest_waiting_seconds") is not None
         colour = AGE_COLOURS.get(self.level, AGE_COLOURS["ok"])
-        self.age.setText(age_text(status, warn_hours, refuse_hours))
+        if not waiting:
+            # green only when nothing waits AND nothing needs a person
+            colour = "#5f6368" if status.get("needs_attention") else AGE_COLOURS["ok"]
+        self.age.setText(age_text(status))
+        self.age.setToolTip(age_tooltip(status, warn_hours, refuse_hours))
         self.age.setStyleSheet(
             f"color: {colour};" + (" font-weight: bold;" if self.level != "ok" else "")
         )
-        hours = status.get("oldest_unsent_age_hours") or 0.0
+        hours = (status.get("oldest_waiting_seconds") or 0) / 3600
         share = min(1.0, float(hours) / refuse_hours) if refuse_hours else 0.0
+        self.age_bar.setVisible(waiting)
         self.age_bar.setValue(int(share * 1000))
         self.age_bar.setStyleSheet(
             "QProgressBar { border: 1px solid #c0c0c0; border-radius: 3px; background: #f3f3f3; }"
             f"QProgressBar::chunk {{ background: {colour}; }}"
         )
-        self.age_bar.setToolTip(
-            tr("Age of the oldest unsent record against the {limit} h limit").format(
-                limit=f"{refuse_hours:g}"
-            )
-        )
+        self.age_bar.setToolTip(self.age.toolTip())
         self.last_sync.setText(last_sync_text(status.get("last_sync")))
+
+    def _set_attention(self, status: Mapping[str, Any]) -> None:
+        """The count of records that need a person, with a menu of them: a pick opens one."""
+        text = attention_text(status)
+        self.attention.setVisible(bool(text))
+        self.attention.setText(text)
+        menu = self.attention.menu()
+        menu.clear()
+        for item in status.get("attention", []):
+            action = QAction(attention_item_text(item), menu)
+            action.setToolTip(str(item.get("reason") or ""))
+            uuid = str(item["uuid"])
+            action.triggered.connect(lambda _=False, u=uuid: self.open_record.emit(u))
+            menu.addAction(action)
+        refused = int(status.get("blocklist", {}).get("failed", 0))
+        if refused:
+            cards = QAction(
+                tr("{n} card-list change(s) refused by the gateway").format(n=refused), menu
+            )
+            cards.triggered.connect(lambda _=False: self.open_page.emit("blocklist"))
+            menu.addAction(cards)
+        listed = len(status.get("attention", []))
+        extra = int(status.get("needs_attention", 0)) - listed - refused
+        if extra > 0:
+            more = QAction(tr("… and {n} more on the Transactions screen").format(n=extra), menu)
+            more.setEnabled(False)
+            menu.addAction(more)
+        self.attention.setToolTip(tr("Records a manager must look at; pick one to open it."))
 
     def set_lock(self, holder: Any) -> None:
         """`holder` is the other process's LockHolder, or None."""

@@ -54,6 +54,7 @@ from edge_app.ui.present import (
     kind_words,
     local_time,
     money,
+    record_state_words,
     state_words,
 )
 from edge_app.ui.widgets import ManagerGate, Prompts
@@ -68,7 +69,7 @@ STATE_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Waiting for the gateway's answer", ("pending",)),
     ("Held for a manager", ("held",)),
     ("Accepted", ("uploaded",)),
-    ("Failed", ("failed",)),
+    ("Declined or failed", ("failed",)),
     ("Cancelled", ("cancelled",)),
 )
 DETAIL_WORDS = {
@@ -249,7 +250,7 @@ class TransactionsModel(QAbstractTableModel):
         if column == 1:
             return kind_words(record.kind.value)
         if column == 2:
-            return state_words(record.state.value)
+            return record_state_words(record)
         if column == 3:
             return money(record.amount, record.currency)
         if column == 4:
@@ -387,6 +388,10 @@ class TransactionsPage(Page):
         self.refund_button = button(tr("Refund…"), "refund")
         self.retry_button = button(tr("Retry"), "retry")
         self.give_up_button = button(tr("Give up…"), "give_up")
+        self.seen_button = button(tr("Mark as seen"), "mark_seen")
+        self.seen_button.setToolTip(
+            tr("A manager has seen this failed record: it stops needing attention.")
+        )
         actions = QHBoxLayout()
         for action in self._action_buttons():
             action.setEnabled(False)
@@ -394,7 +399,13 @@ class TransactionsPage(Page):
         return actions
 
     def _action_buttons(self) -> tuple[QPushButton, ...]:
-        return (self.void_button, self.refund_button, self.retry_button, self.give_up_button)
+        return (
+            self.void_button,
+            self.refund_button,
+            self.retry_button,
+            self.give_up_button,
+            self.seen_button,
+        )
 
     def _connect(self) -> None:
         self._search_timer = QTimer(self)
@@ -412,6 +423,7 @@ class TransactionsPage(Page):
         self.refund_button.clicked.connect(self.refund_selected)
         self.retry_button.clicked.connect(self.retry_selected)
         self.give_up_button.clicked.connect(self.give_up_selected)
+        self.seen_button.clicked.connect(self.mark_seen_selected)
         self.model.modelReset.connect(self._selection_changed)
 
     # -- filtering ----------------------------------------------------------------------------
@@ -545,7 +557,7 @@ class TransactionsPage(Page):
     def _show_record(self, record: Any) -> None:
         d = self.detail
         d["kind"].setText(kind_words(record.kind.value))
-        d["state"].setText(state_words(record.state.value))
+        d["state"].setText(record_state_words(record))
         d["amount"].setText(money(record.amount, record.currency))
         d["tips"].setText(money(record.tips, record.currency))
         d["card"].setText(record.masked_card or "")
@@ -564,6 +576,7 @@ class TransactionsPage(Page):
         self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
         self.retry_button.setEnabled(state in ("failed", "held"))
         self.give_up_button.setEnabled(state == "held")
+        self.seen_button.setEnabled(state == "failed" and record.seen_ts is None)
 
     def _show_trail(self, trail: list[Any]) -> None:
         self.trail.clear()
@@ -658,7 +671,30 @@ class TransactionsPage(Page):
             tr("Given up: it will not be sent, and its card data was erased."),
         )
 
-    def _change_selected(self, action: str, change: Callable[[str], None], done: str) -> None:
+    def mark_seen_selected(self) -> None:
+        self._change_selected(
+            tr("mark a failed transaction as seen"),
+            lambda uuid: self.app.mark_seen([uuid], by="manager"),
+            tr("Marked as seen: it no longer needs attention."),
+        )
+
+    def open_record(self, uuid: str) -> bool:
+        """Show one record, every filter cleared (from the status bar's "needs a manager")."""
+        for widget in (self.search, self.state_filter, self.use_dates):
+            widget.blockSignals(True)
+        try:
+            self.search.clear()
+            self.state_filter.setCurrentIndex(0)
+            self.use_dates.setChecked(False)
+            self.date_from.setEnabled(False)
+            self.date_to.setEnabled(False)
+        finally:
+            for widget in (self.search, self.state_filter, self.use_dates):
+                widget.blockSignals(False)
+        self.apply_filter()
+        return self.select_uuid(uuid)
+
+    def _change_selected(self, action: str, change: Callable[[str], Any], done: str) -> None:
         """A manager action on the selected record's uuid that needs no further question."""
 
         def work(rec: Any) -> str:
@@ -670,4 +706,3 @@ class TransactionsPage(Page):
 
 def _day_start(day: QDate) -> float:
     return datetime(day.year(), day.month(), day.day()).timestamp()
-

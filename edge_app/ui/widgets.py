@@ -291,6 +291,21 @@ class Prompts:
         answer = QMessageBox.question(parent, title, text)
         return answer == QMessageBox.StandardButton.Yes
 
+    def choose(
+        self, parent: QWidget | None, title: str, text: str, choices: list[tuple[str, str]]
+    ) -> str | None:
+        """One of `choices` ((key, button text), the first is the default); None: cancelled."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+        buttons = [
+            (box.addButton(label, QMessageBox.ButtonRole.AcceptRole), key) for key, label in choices
+        ]
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(buttons[0][0])
+        box.setEscapeButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        return next((key for button, key in buttons if button is clicked), None)
+
 
 class ManagerGate:
     """Asks for the manager PIN before a manager action; sets one first if none exists yet.

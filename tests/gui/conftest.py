@@ -22,6 +22,8 @@ class ScriptedPrompts:
         self.new_pins: list[str] = []
         self.asked: list[str] = []  # titles of the dialogs shown
         self.refusals: list[str] = []  # sentences a dialog showed for wrong input
+        self.choices: list[str] = []  # keys picked in the next choose() dialogs
+        self.questions: list[str] = []  # texts of the choose() dialogs shown
 
     def ask(
         self,
@@ -52,6 +54,15 @@ class ScriptedPrompts:
 
     def confirm(self, parent: Any, title: str, text: str) -> bool:
         return True
+
+    def choose(self, parent: Any, title: str, text: str, choices: list[tuple[str, str]]) -> Any:
+        self.questions.append(text)
+        offered = [key for key, _ in choices]
+        if not self.choices:
+            return None
+        picked = self.choices.pop(0)
+        assert picked in offered, (picked, offered)
+        return picked
 
 
 @pytest.fixture

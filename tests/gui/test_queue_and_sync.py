@@ -343,30 +343,32 @@ def test_status_bar_shows_waiting_amounts_age_and_last_sync(
     qtbot: Any, gui_window: Any, gui_app: Any
 ) -> None:
     bar = gui_window.status
-    assert bar.waiting.text() == "0 waiting"
+    assert bar.waiting.text() == "Nothing to send"
     assert bar.age.text() == "Nothing waiting"
+    assert not bar.age_bar.isVisibleTo(gui_window)
     assert bar.last_sync.text() == "Never synced"
     capture(gui_app, 2)
-    old = (datetime.now().astimezone() - timedelta(hours=30)).isoformat()
+    old = (datetime.now().astimezone() - timedelta(hours=30, minutes=20)).isoformat()
     with gui_app.store.transaction() as conn:
         conn.execute(
             "UPDATE transactions SET captured_ts = ?, captured_at = ? WHERE id = 1",
-            (time.time() - 30 * 3600, old),
+            (time.time() - (30 * 60 + 20) * 60, old),
         )
     gui_window.refresh_status()
     qtbot.waitUntil(lambda: bar.waiting.text().startswith("2 waiting"), timeout=3000)
-    assert bar.waiting.text() == "2 waiting: HKD 20.00"
+    assert bar.waiting.text() == "2 waiting: sales HKD 20.00"
     assert bar.level == "warn"
-    assert "30 h" in bar.age.text()
-    assert "72 h" in bar.age.text()
+    assert bar.age.text() == "Oldest waiting: 30 h 20 min"
+    assert "72 h" in bar.age.toolTip()
     assert "#b26a00" in bar.age.styleSheet()
+    assert bar.age_bar.isVisibleTo(gui_window)
     assert 350 < bar.age_bar.value() < 500  # 30 of 72 hours
 
     with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000):
         gui_window.sync.start("window")
     qtbot.waitUntil(lambda: "Last sync" in bar.last_sync.text(), timeout=3000)
     assert bar.last_sync.text().endswith("Done")
-    assert bar.waiting.text() == "0 waiting"
+    assert bar.waiting.text() == "Nothing to send"
     assert "Edge Uploader" in gui_window.tray_text()
 
 
@@ -464,7 +466,7 @@ def test_shop_close_sync_runs_once_in_its_window(qtbot: Any, gui_window: Any) ->
 
 
 @pytest.mark.parametrize(
-    "status", [None, {}, {"transactions": {"queued": 0}, "blocklist": {"pending": 0}}]
+    "status", [None, {}, {"waiting": {"records": 0, "card_list_changes": 0}, "needs_attention": 2}]
 )
 def test_nothing_to_send(status: Any) -> None:
     assert not has_work(status)

@@ -44,7 +44,7 @@ def test_screenshots_of_every_screen(
     )
     gui_app.blocklist_add([MASTERCARD])
     window.refresh_status()
-    qtbot.waitUntil(lambda: window.status.waiting.text().startswith("2 waiting"), timeout=3000)
+    qtbot.waitUntil(lambda: window.status.waiting.text().startswith("1 waiting"), timeout=3000)
 
     page = window.sale_page
     qtbot.keyClicks(page.amount, "abc")

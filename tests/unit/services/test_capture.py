@@ -116,8 +116,12 @@ def test_whitelist_only_lets_listed_cards_pass(home: Path, db_key: str) -> None:
 
 def test_per_transaction_and_total_limits(clocked: Any) -> None:
     clocked.update_config(
-        limits={"per_transaction": {"HKD": "100.00"}, "total_per_currency": {"HKD": "150.00"},
-                "warn_after_hours": 24, "refuse_after_hours": 72}
+        limits={
+            "per_transaction": {"HKD": "100.00"},
+            "total_per_currency": {"HKD": "150.00"},
+            "warn_after_hours": 24,
+            "refuse_after_hours": 72,
+        }
     )
     with pytest.raises(ValidationError):
         sale(clocked, amount="100.01")

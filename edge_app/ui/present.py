@@ -112,14 +112,28 @@ def gateway_answer(record: Any) -> str:
             ).format(days=HELD_DAYS)
         )
     if state == "failed":
-        problem = record.error_desc or tr("no reason given")
-        text = tr("Refused: {problem}").format(problem=problem)
-        if record.error_code:
-            text += " " + tr("(gateway code {code})").format(code=record.error_code)
-        return text + " " + tr("A manager can send it again with Retry once the problem is fixed.")
+        return _failed_answer(record)
     if state == "cancelled":
         return tr("Cancelled on this PC; nothing was sent to the gateway.")
     return str(state)
+
+
+def _failed_answer(record: Any) -> str:
+    from edge_app.gateway.errors import is_decline
+
+    problem = record.error_desc or tr("no reason given")
+    declined = is_decline(record.error_code)
+    text = (tr("Declined: {problem}") if declined else tr("Refused: {problem}")).format(
+        problem=problem
+    )
+    if declined and record.error_desc and record.error_desc.lower().startswith("declined"):
+        text = problem  # "Declined by the card issuer.", not "Declined: Declined by ..."
+    if record.error_code:
+        text += " " + tr("(gateway code {code})").format(code=record.error_code)
+    if record.kind.value == "sale":
+        # its card data was erased with the final answer: it cannot be sent again
+        return text + " " + tr("The money was not collected: ask the customer for another payment.")
+    return text + " " + tr("A manager can send it again with Retry once the problem is fixed.")
 
 
 def summary_lines(summary: Mapping[str, Any]) -> list[str]:
@@ -158,7 +172,7 @@ def age_words(seconds: float) -> str:
         return tr("{hours} h {minutes} min").format(hours=hours, minutes=minutes)
     if minutes:
         return tr("{minutes} min").format(minutes=minutes)
-    return tr("under a minute")
+    return tr("just now")
 
 
 def age_text(status: Mapping[str, Any]) -> str:
@@ -245,7 +259,9 @@ def online_text(online: bool | None, last_sync: Mapping[str, Any] | None) -> tup
 def last_sync_text(run: Mapping[str, Any] | None) -> str:
     if not run:
         return tr("Never synced")
-    when = local_time(run.get("finished_ts") or run.get("started_ts"), "%m-%d %H:%M")
+    ts = run.get("finished_ts") or run.get("started_ts")
+    today = local_time(ts, "%Y-%m-%d") == local_time(time.time(), "%Y-%m-%d")
+    when = local_time(ts, "%H:%M" if today else "%m-%d %H:%M")
     return tr("Last sync {when}: {outcome}").format(
         when=when, outcome=outcome_words(run.get("outcome"))
     )

@@ -1,5 +1,6 @@
-"""The status bar, always visible: online, what waits, what needs a manager (a click opens the
-record), the age of the oldest waiting record, the last sync, the unattended run's lock."""
+"""The status bar, always visible: what waits, what needs a manager (a click opens the
+record), the age of the oldest waiting record, the last sync, the unattended run's lock; and
+the gateway's state, which the window shows in its side panel."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class StatusBar(QStatusBar):
         self.age = _label("status_age")
         self.age_bar = QProgressBar()
         self.age_bar.setObjectName("status_age_bar")
-        self.age_bar.setFixedWidth(90)
+        self.age_bar.setFixedWidth(60)
         self.age_bar.setFixedHeight(12)
         self.age_bar.setTextVisible(False)
         self.age_bar.setRange(0, 1000)
@@ -58,8 +59,8 @@ class StatusBar(QStatusBar):
         self.lock.setVisible(False)
         self.syncing = _label("status_syncing")
         self.syncing.setVisible(False)
+        # `online` is not in the bar: the window shows it in its side panel, where it has room
         for widget in (
-            self.online,
             self.waiting,
             self.attention,
             self.age,
@@ -78,8 +79,10 @@ class StatusBar(QStatusBar):
         self._online = online
         text, colour = online_text(online, last_sync)
         self.online.setText("● " + text)
-        bold = "" if online is None else " font-weight: bold;"
-        self.online.setStyleSheet(f"color: {colour};{bold}")
+        self.online.setStyleSheet(
+            f"QLabel {{ background: {colour}; color: #ffffff; border-radius: 4px; "
+            "padding: 3px 8px; margin: 0 14px 10px 14px; font-weight: bold; }"
+        )
 
     def set_status(self, status: Mapping[str, Any], warn_hours: float, refuse_hours: float) -> None:
         self.set_online(self._online, status.get("last_sync"))

@@ -574,7 +574,8 @@ class TransactionsPage(Page):
         state = record.state.value
         self.void_button.setEnabled(sale and state not in ("failed", "cancelled"))
         self.refund_button.setEnabled(sale and state not in ("failed", "cancelled"))
-        self.retry_button.setEnabled(state in ("failed", "held"))
+        # a failed sale's card data was erased with its final answer: only a held one can go
+        self.retry_button.setEnabled(state == "held" or (state == "failed" and not sale))
         self.give_up_button.setEnabled(state == "held")
         self.seen_button.setEnabled(state == "failed" and record.seen_ts is None)
 

@@ -98,7 +98,7 @@ def test_retry_of_a_failed_void_with_the_pin(
     assert page.detail["state"].text() == "Waiting to send"
 
 
-def test_a_declined_sale_shows_why_and_retry_explains_the_refusal(
+def test_a_declined_sale_shows_why_and_offers_no_retry(
     qtbot: Any, gui_window: Any, gui_app: Any, gui_gateway: Any, gui_prompts: Any
 ) -> None:
     gui_gateway.set_options(decline_cards=frozenset({DECLINED_CARD}))
@@ -107,16 +107,14 @@ def test_a_declined_sale_shows_why_and_retry_explains_the_refusal(
     assert summary.needs_attention
     assert gui_window.sync_page.attention.count() >= 1
     page = select(gui_window, sale)
-    assert page.retry_button.isEnabled()
-    assert "Refused" in page.answer.text()
+    assert page.detail["state"].text() == "Declined"
+    assert page.answer.text().startswith("Declined: ")
     assert "110003" in page.answer.text()
-
-    gui_prompts.answers = [MANAGER_PIN]
-    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
-    # Its card data was erased at the final answer, so the core refuses; nothing changes.
+    # Its card data was erased with the final answer: it cannot go again, and the screen
+    # says what the store does instead.
+    assert not page.retry_button.isEnabled()
+    assert "ask the customer for another payment" in page.answer.text()
     assert gui_app.store.get(sale).state.value == "failed"
-    assert page.banner.kind == "error"
-    assert "new sale" in page.banner.text()
 
 
 def test_transaction_details_show_the_audit_trail(
@@ -197,7 +195,7 @@ def test_a_held_sale_can_be_retried_or_given_up_with_the_pin(
     assert gui_app.store.get(held).state is TxState.FAILED
     assert gui_app.store.load_card(held) is None
     assert "Given up" in page.banner.text()
-    assert not page.give_up_button.isEnabled() and page.retry_button.isEnabled()
+    assert not page.give_up_button.isEnabled() and not page.retry_button.isEnabled()
 
     page = select(gui_window, other)
     gui_prompts.answers = [MANAGER_PIN]

@@ -108,7 +108,7 @@ def test_a_declined_sale_shows_why_and_offers_no_retry(
     assert gui_window.sync_page.attention.count() >= 1
     page = select(gui_window, sale)
     assert page.detail["state"].text() == "Declined"
-    assert page.answer.text().startswith("Declined: ")
+    assert page.answer.text().startswith("Declined by the card issuer.")
     assert "110003" in page.answer.text()
     # Its card data was erased with the final answer: it cannot go again, and the screen
     # says what the store does instead.

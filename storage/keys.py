@@ -174,6 +174,22 @@ def _passphrase(env: Mapping[str, str], provider: PassphraseProvider | None) -> 
     return value
 
 
+def _new_passphrase(
+    env: Mapping[str, str], provider: PassphraseProvider | None, backend: str
+) -> str:
+    """The passphrase for a new key file; with `auto`, a refusal explains the choice."""
+    try:
+        return _passphrase(env, provider)
+    except KeyUnavailable:
+        if backend != "auto":
+            raise
+        raise KeyUnavailable(
+            "This computer has no OS keyring for the database key: set EDGE_APP_PASSPHRASE "
+            "(a passphrase that protects a key file), or use --key-store env with "
+            f"{ENV_KEY} set to 64 hexadecimal characters."
+        ) from None
+
+
 def read_keystore(home: Path) -> dict[str, Any] | None:
     path = home / KEYSTORE_FILE
     if not path.exists():
@@ -220,7 +236,7 @@ def create_key(
                 "No OS keyring is available on this computer; use --key-store file."
             )
         else:
-            passphrase = _passphrase(env, passphrase_provider)
+            passphrase = _new_passphrase(env, passphrase_provider, backend)
             if len(passphrase) < MIN_PASSPHRASE_LENGTH:
                 raise KeyUnavailable(
                     f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long."

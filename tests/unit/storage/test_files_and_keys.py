@@ -144,3 +144,18 @@ def test_keyring_backend_preferred_when_it_works(
     memory_keyring.values.clear()
     with pytest.raises(KeyUnavailable, match="keyring"):
         load_key(tmp_path, env={})
+
+
+def test_no_keyring_and_no_passphrase_explains_the_choice(tmp_path: Path) -> None:
+    """Issue 11: "the key is protected by a passphrase" told a new user nothing."""
+    with pytest.raises(KeyUnavailable) as info:
+        create_key(tmp_path, env={}, passphrase_provider=lambda: "")
+    assert str(info.value) == (
+        "This computer has no OS keyring for the database key: set EDGE_APP_PASSPHRASE (a "
+        "passphrase that protects a key file), or use --key-store env with EDGE_APP_DB_KEY set "
+        "to 64 hexadecimal characters."
+    )
+    assert not (tmp_path / KEYSTORE_FILE).exists()
+    with pytest.raises(KeyUnavailable) as chosen:  # a file was asked for: the short sentence
+        create_key(tmp_path, backend="file", env={}, passphrase_provider=lambda: "")
+    assert "EDGE_APP_PASSPHRASE" in str(chosen.value) and "keyring" not in str(chosen.value)

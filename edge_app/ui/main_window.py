@@ -28,7 +28,7 @@ from edge_app.ui.i18n import app_icon, tr
 from edge_app.ui.present import attention_text, last_sync_text, waiting_text
 from edge_app.ui.sale_page import SalePage
 from edge_app.ui.settings_page import SettingsPage
-from edge_app.ui.statusbar import StatusBar
+from edge_app.ui.statusbar import StatusBar, fill_attention_menu
 from edge_app.ui.sync_page import SyncPage
 from edge_app.ui.transactions_page import TransactionsPage
 from edge_app.ui.widgets import ManagerGate, Prompts
@@ -263,6 +263,7 @@ class MainWindow(QMainWindow):
         """A record picked from "needs a manager" (status bar or tray): show it."""
         if self.isHidden() or self.isMinimized():
             self.showNormal()
+        self.activateWindow()
         self.show_page("transactions")
         self.transactions_page.open_record(uuid)
 
@@ -406,6 +407,8 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.quit_app)
         menu.addAction(show)
         menu.addAction(sync_now)
+        self.tray_attention = menu.addMenu(tr("Needs a manager"))
+        self.tray_attention.menuAction().setVisible(False)
         menu.addSeparator()
         menu.addAction(quit_action)
         tray.activated.connect(self._tray_activated)
@@ -436,6 +439,9 @@ class MainWindow(QMainWindow):
         count = int((self.last_status or {}).get("needs_attention", 0))
         if self.tray is not None:
             self.tray.setToolTip(self.tray_text())
+            status = self.last_status or {}
+            fill_attention_menu(self.tray_attention, status, self.open_record, self.show_page)
+            self.tray_attention.menuAction().setVisible(count > 0)
             if count > self._attention_seen_count:
                 self.tray.showMessage(
                     tr("Edge Uploader"),

@@ -4,7 +4,7 @@ the gateway's state, which the window shows in its side panel."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -115,27 +115,9 @@ class StatusBar(QStatusBar):
         text = attention_text(status)
         self.attention.setVisible(bool(text))
         self.attention.setText(text)
-        menu = self.attention.menu()
-        menu.clear()
-        for item in status.get("attention", []):
-            action = QAction(attention_item_text(item), menu)
-            action.setToolTip(str(item.get("reason") or ""))
-            uuid = str(item["uuid"])
-            action.triggered.connect(lambda _=False, u=uuid: self.open_record.emit(u))
-            menu.addAction(action)
-        refused = int(status.get("blocklist", {}).get("failed", 0))
-        if refused:
-            cards = QAction(
-                tr("{n} card-list change(s) refused by the gateway").format(n=refused), menu
-            )
-            cards.triggered.connect(lambda _=False: self.open_page.emit("blocklist"))
-            menu.addAction(cards)
-        listed = len(status.get("attention", []))
-        extra = int(status.get("needs_attention", 0)) - listed - refused
-        if extra > 0:
-            more = QAction(tr("… and {n} more on the Transactions screen").format(n=extra), menu)
-            more.setEnabled(False)
-            menu.addAction(more)
+        fill_attention_menu(
+            self.attention.menu(), status, self.open_record.emit, self.open_page.emit
+        )
         self.attention.setToolTip(tr("Records a manager must look at; pick one to open it."))
 
     def set_lock(self, holder: Any) -> None:
@@ -161,3 +143,32 @@ def _label(name: str) -> QLabel:
     label.setObjectName(name)
     label.setContentsMargins(6, 0, 6, 0)
     return label
+
+
+def fill_attention_menu(
+    menu: QMenu,
+    status: Mapping[str, Any],
+    open_record: Callable[[str], Any],
+    open_page: Callable[[str], Any],
+) -> None:
+    """One entry per record that needs a person (amount, masked card, time): a pick opens it.
+    Used by the status bar and the tray."""
+    menu.clear()
+    for item in status.get("attention", []):
+        action = QAction(attention_item_text(item), menu)
+        action.setToolTip(str(item.get("reason") or ""))
+        uuid = str(item["uuid"])
+        action.triggered.connect(lambda _=False, u=uuid: open_record(u))
+        menu.addAction(action)
+    refused = int(status.get("blocklist", {}).get("failed", 0))
+    if refused:
+        cards = QAction(
+            tr("{n} card-list change(s) refused by the gateway").format(n=refused), menu
+        )
+        cards.triggered.connect(lambda _=False: open_page("blocklist"))
+        menu.addAction(cards)
+    extra = int(status.get("needs_attention", 0)) - len(status.get("attention", [])) - refused
+    if extra > 0:
+        more = QAction(tr("… and {n} more on the Transactions screen").format(n=extra), menu)
+        more.setEnabled(False)
+        menu.addAction(more)

@@ -335,8 +335,11 @@ def settle_orphaned_follow_ups(store: Store) -> int:
     )
     outcomes = [
         Outcome(
-            uuid=str(r[0]), state=TxState.FAILED, error_desc="The original sale was not accepted.",
-            count_attempt=False, detail="original sale failed or cancelled",
+            uuid=str(r[0]),
+            state=TxState.FAILED,
+            error_desc="The original sale was not accepted.",
+            count_attempt=False,
+            detail="original sale failed or cancelled",
         )
         for r in rows
     ]
@@ -350,4 +353,3 @@ def waiting_for_sale(store: Store) -> int:
         "AND origin_brn IS NULL"
     )
     return int(rows[0][0])
-

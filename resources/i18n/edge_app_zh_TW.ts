@@ -4,6 +4,370 @@
   <context>
     <name>EdgeUploader</name>
     <message>
+      <source>Amount</source>
+      <translation>金額</translation>
+    </message>
+    <message>
+      <source>Tips</source>
+      <translation>小費</translation>
+    </message>
+    <message>
+      <source>Refund amount</source>
+      <translation>退款金額</translation>
+    </message>
+    <message>
+      <source>1 hour</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>base_url</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>login_url</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{n} hours</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Unknown currency '{code}'; use a three-letter ISO 4217 code such as HKD.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} is required.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} must be a number such as 12.50.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} must not have a sign; type it as 12.50.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} must be written without thousands separators, for example 1200.50.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} must be a plain number such as 12.50, without exponent notation.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} is too large; use at most {digits} digits before the decimal point.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{label} must be greater than zero.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{currency} amounts have no decimal places.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{currency} amounts have at most 1 decimal place.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>{currency} amounts have at most {digits} decimal places.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Amount must be a finite number.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Amount is too large to write out.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card number is required.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card number must be 12 to 19 digits.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card number is not valid (check digit mismatch); check it was typed correctly.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card number does not match the card reader data.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Expiry is required.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Expiry must be four digits YYMM, for example 2712.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Expiry month must be 01 to 12; write the expiry as YYMM, for example 2712.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card expired in {month}/{year}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Expiry does not match the card reader data.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>CVV is required.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>CVV must be 3 or 4 digits.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card reader data (track 2) is empty; read the card again.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card reader data is not a valid track 2 (card number, '=', YYMM, service code); read the card again.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The card number in the card reader data is not valid; read the card again.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The expiry in the card reader data is not a valid YYMM; read the card again.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card reader data (track 2) is required for {mode}; read the card.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Reader mode must be one of manual, swipe, contact or contactless.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card sequence number must be 1 to 3 digits, as the card reader gives it.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Card sequence number is required for {mode}; read the card.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Chip data is too long; it can be at most {n} hex characters.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Chip data must be hexadecimal digits in pairs, as the card reader gives it.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Chip data (ICC) is required for {mode}; read the card.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Cardholder name can be at most {n} characters.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Cardholder name contains characters that cannot be printed.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>manual</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>swipe</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>contact</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>contactless</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Authorization code must be 1 to 12 letters or digits.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>UUID must be 32 hex digits in the form 123e4567-e89b-12d3-a456-426614174000.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale was declined or cancelled, so there is nothing to void.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale is already voided.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale already has a refund, so it cannot be voided; refund the rest instead.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale was declined or cancelled, so there is nothing to refund.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale is voided, so there is nothing to refund.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Refund amount must be greater than zero.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale is already fully refunded.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Refund exceeds what is left to refund on this sale ({left}).</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Only held or failed transactions can be retried.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This sale's card data was erased after its final answer; take a new sale instead.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Only transactions held for a manager can be given up.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This card is on the store's block list; ask for another card.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This card is not on the store's allowed list; ask for another card.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Give at least one card number.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Argument {index}: {problem}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The oldest unsent record is older than {hours}; sync before taking new offline payments.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Offline sales in {currency} are limited to {cap} each (amount plus tips); take a smaller payment or wait until the gateway is reachable.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>This PC already holds {stored} of unsent payments and the offline limit is {total}; sync before taking this payment.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The oldest unsent record is older than {warn}; sync soon, new offline payments are refused after {refuse}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Unsent {currency} payments now add up to {sum} of the {total} offline limit; sync soon.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.</source>
+      <translation>門市 ID 必須是 1 到 32 個英文字母、數字、'-' 或 '_'，以閘道提供的為準。</translation>
+    </message>
+    <message>
+      <source>Username is required.</source>
+      <translation>必須輸入使用者名稱。</translation>
+    </message>
+    <message>
+      <source>Shop-close time must be HH:MM, for example 22:30.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Batch size must be between 1 and 1000.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Concurrency must be between 1 and 8.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Request timeout must be between 1 and 300 seconds.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address is required.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address must not contain spaces.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address must start with https://, for example https://payment.example.com.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address must not contain a user name or password.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address must name a host after {scheme}://.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address has a port that is not a number.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The {name} address must not contain '?' or '#'.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>Plain http is only allowed for this computer (127.0.0.1 or localhost); use https for {host}.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The passphrase is wrong.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The passphrase must be at least {n} characters long.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>No OS keyring is available on this computer; use --key-store file.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The database key is not in this computer's keyring; log in as the user who installed Edge Uploader, or set EDGE_APP_DB_KEY.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The database key is wrong for this installation.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>The database key comes from EDGE_APP_DB_KEY; whoever can read this process's environment can read the queue.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
+      <source>No OS keyring is available; the database key is in a passphrase-protected file, so the passphrase is needed every time the app starts.</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>Open Edge Uploader</source>
       <translation>開啟 Edge Uploader</translation>
     </message>
@@ -428,16 +792,8 @@
       <translation>付款</translation>
     </message>
     <message>
-      <source>Amount</source>
-      <translation>金額</translation>
-    </message>
-    <message>
       <source>Currency</source>
       <translation>幣別</translation>
-    </message>
-    <message>
-      <source>Tips</source>
-      <translation>小費</translation>
     </message>
     <message>
       <source>Approval code</source>
@@ -1076,10 +1432,6 @@
       <translation>退還卡號 {card} 的 {amount} 交易的部分或全部金額</translation>
     </message>
     <message>
-      <source>Refund amount</source>
-      <translation>退款金額</translation>
-    </message>
-    <message>
       <source>Showing {n}</source>
       <translation>顯示 {n} 筆</translation>
     </message>
@@ -1168,14 +1520,6 @@
       <translation>必須與支付服務商對門市的設定一致。</translation>
     </message>
     <message>
-      <source>Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.</source>
-      <translation>門市 ID 必須是 1 到 32 個英文字母、數字、'-' 或 '_'，以閘道提供的為準。</translation>
-    </message>
-    <message>
-      <source>Username is required.</source>
-      <translation>必須輸入使用者名稱。</translation>
-    </message>
-    <message>
       <source>Security</source>
       <translation>安全性</translation>
     </message>
@@ -1262,6 +1606,10 @@
     <message>
       <source>The gateway refused the login ({why}). Log in again from the Sync screen.</source>
       <translation>閘道拒絕登入（{why}）。請在「同步」畫面重新登入。</translation>
+    </message>
+    <message>
+      <source>Something went wrong ({kind}); see the log for details.</source>
+      <translation type="unfinished" />
     </message>
   </context>
 </TS>

@@ -22,6 +22,7 @@ class ScriptedPrompts:
         self.new_pins: list[str] = []
         self.asked: list[str] = []  # titles of the dialogs shown
         self.refusals: list[str] = []  # sentences a dialog showed for wrong input
+        self.prefilled: list[str] = []  # the text each ask() dialog opened with
 
     def ask(
         self,
@@ -30,9 +31,10 @@ class ScriptedPrompts:
         prompt: str,
         label: str,
         check: Callable[[str], str | None],
-        **_: Any,
+        **options: Any,
     ) -> bool:
         self.asked.append(title)
+        self.prefilled.append(str(options.get("text", "")))
         while self.answers:
             problem = check(self.answers.pop(0))
             if problem is None:
@@ -88,3 +90,12 @@ def gui_window(qtbot: Any, gui_app: Any, gui_prompts: ScriptedPrompts) -> Iterat
     qtbot.waitUntil(lambda: window.last_status is not None, timeout=5000)
     yield window
     window.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    """A test that switches the window's language (Settings, the wizard) leaves English."""
+    yield
+    from edge_app.ui.i18n import switch_language
+
+    switch_language("en")

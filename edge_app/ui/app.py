@@ -93,14 +93,16 @@ def run_gui(home: Path) -> int:
     """Open the window for the installation in `home` (the first-run wizard if there is none)."""
     from edge_app.config import CONFIG_FILE
     from edge_app.ui.main_window import MainWindow
-    from edge_app.ui.wizard import SetupWizard
+    from edge_app.ui.wizard import LANGUAGE_CHANGED, SetupWizard
 
     qt_app = application()
     switch_language(configured_language(home))
     app: Any = None
     if not (home / CONFIG_FILE).exists():
         wizard = SetupWizard(home)
-        if wizard.exec() != QDialog.DialogCode.Accepted and wizard.app is None:
+        while wizard.exec() == LANGUAGE_CHANGED:
+            wizard = SetupWizard(home)  # in the language just chosen
+        if wizard.result() != QDialog.DialogCode.Accepted and wizard.app is None:
             return EXIT_SETUP
         app = wizard.app
         switch_language(app.config.language)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from edge_app.ui.i18n import say, tr
 from edge_app.ui.page import Page, button, combo, group, hint, line_edit
+from edge_app.ui.present import problem_words
 from edge_app.ui.widgets import FieldForm, errors_of
 
 COMMON_CURRENCIES = ("HKD", "USD", "CNY", "MOP", "TWD", "SGD", "JPY", "EUR", "GBP")
@@ -283,7 +284,7 @@ class SalePage(Page):
         )
         self.last_queued = None
         self.banner.show_message(
-            words.format(sale=text, why=record.error_desc or tr("no reason given")), "error"
+            words.format(sale=text, why=problem_words(record) or tr("no reason given")), "error"
         )
 
     def mode(self) -> str:

@@ -49,11 +49,13 @@ from edge_app.ui.page import (
 )
 from edge_app.ui.present import (
     STATE_COLOURS,
+    audit_detail,
     captured_time,
     gateway_answer,
     kind_words,
     local_time,
     money,
+    problem_words,
     state_words,
 )
 from edge_app.ui.widgets import ManagerGate, Prompts
@@ -243,7 +245,7 @@ class TransactionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == 6 and record.error_desc:
-            return record.error_desc
+            return problem_words(record)
         return None
 
     @staticmethod
@@ -261,7 +263,7 @@ class TransactionsModel(QAbstractTableModel):
         if column == 5:
             return record.brn or ""
         if column == 6:
-            return record.error_desc or ""
+            return problem_words(record)
         return ""
 
 
@@ -597,10 +599,10 @@ class TransactionsPage(Page):
                     to_state
                 )
             item = QTreeWidgetItem(
-                self.trail, [local_time(at_ts, "%m-%d %H:%M:%S"), what, detail or ""]
+                self.trail, [local_time(at_ts, "%m-%d %H:%M:%S"), what, audit_detail(detail)]
             )
             item.setToolTip(1, what)
-            item.setToolTip(2, detail or "")
+            item.setToolTip(2, audit_detail(detail))
 
     # -- manager actions ----------------------------------------------------------------------
 

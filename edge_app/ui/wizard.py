@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -37,6 +37,7 @@ KEY_STORES = (
     ("env", "In the EDGE_APP_DB_KEY environment variable (for servers)"),
 )
 MIN_PASSPHRASE = 8
+LANGUAGE_CHANGED = 7  # the wizard's result when it must be opened again in another language
 ENVIRONMENT_HINTS = {
     "production": "Real card payments of a live store.",
     "develop": "The payment provider's test system, with test cards only.",
@@ -437,11 +438,8 @@ class SetupWizard(QWizard):
         self.setMinimumSize(640, 520)
         self._add_pages()
 
-    def _add_pages(self, environment: str = "") -> None:
+    def _add_pages(self) -> None:
         self.environment_page = EnvironmentPage()
-        if environment:
-            box = self.environment_page.environment
-            box.setCurrentIndex(max(0, box.findData(environment)))
         self.store_page = StorePage()
         self.security_page = SecurityPage(self)
         self.done_page = DonePage(self)
@@ -453,17 +451,10 @@ class SetupWizard(QWizard):
         return str(self.environment_page.language.currentData())
 
     def _language_chosen(self) -> None:
-        """Show the wizard in the language just chosen, at once (it is on the first page)."""
-        if not switch_language(self.language()):
-            return
-        environment = self.environment_page.name()
-        for page_id in self.pageIds():
-            page = self.page(page_id)
-            self.removePage(page_id)
-            page.deleteLater()
-        self.setWindowTitle(tr("Set up Edge Uploader"))
-        self._add_pages(environment)
-        self.restart()
+        """Show the wizard again in the language just chosen, at once (it is the first page):
+        the wizard closes with LANGUAGE_CHANGED and `run_gui` opens a new one."""
+        if switch_language(self.language()):
+            QTimer.singleShot(0, lambda: self.done(LANGUAGE_CHANGED))
 
     def create_installation(self) -> None:
         from edge_app.services import App, InitSettings

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
 
 CONFIG_FILE = "config.json"
 DATABASE_FILE = "queue.db"
@@ -101,10 +101,7 @@ def validate_config(config: AppConfig) -> AppConfig:
     from edge_app.gateway.adapter import check_url_allowed
 
     if not STORE_ID_PATTERN.match(config.store_id):
-        raise ValidationError(
-            "Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.",
-            "store_id",
-        )
+        raise refusal("config.store_id", "store_id")
     if config.environment not in ENVIRONMENT_NAMES:
         raise ValidationError(
             "Environment must be develop, production, custom or sandbox.", "environment"
@@ -112,16 +109,16 @@ def validate_config(config: AppConfig) -> AppConfig:
     check_url_allowed(config.base_url, "base_url")
     check_url_allowed(config.login_url, "login_url")
     if not config.username.strip():
-        raise ValidationError("Username is required.", "username")
+        raise refusal("config.username", "username")
     parse_list_mode(config.list_mode)
     if config.limits:
         limits_from_json(config.limits)
     if not SHOP_CLOSE_PATTERN.match(config.shop_close):
-        raise ValidationError("Shop-close time must be HH:MM, for example 22:30.", "shop_close")
+        raise refusal("config.shop_close", "shop_close")
     if not 1 <= config.batch_size <= 1000:
-        raise ValidationError("Batch size must be between 1 and 1000.", "batch_size")
+        raise refusal("config.batch_size", "batch_size")
     if not 1 <= config.concurrency <= 8:
-        raise ValidationError("Concurrency must be between 1 and 8.", "concurrency")
+        raise refusal("config.concurrency", "concurrency")
     if not 0 <= config.schedule_window_minutes <= 240:
         raise ValidationError(
             "The schedule spread must be between 0 and 240 minutes.", "schedule_window_minutes"
@@ -131,14 +128,9 @@ def validate_config(config: AppConfig) -> AppConfig:
             "Query interval must be between 0.1 and 3600 seconds.", "query_interval"
         )
     if not 1 <= float(config.timeout_seconds) <= 300:
-        raise ValidationError(
-            "Request timeout must be between 1 and 300 seconds.", "timeout_seconds"
-        )
+        raise refusal("config.timeout", "timeout_seconds")
     if not 0 <= float(config.send_delay_seconds) <= 3600:
-        raise ValidationError(
-            "The delay before sending must be between 0 and 3600 seconds (0: only on Sync).",
-            "send_delay_seconds",
-        )
+        raise refusal("config.send_delay", "send_delay_seconds")
     return config
 
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable, Sequence
 
 from edge_app.domain.card import mask_card_number
 from storage.base import StoreBase
 from storage.db import Connection
 from storage.records import BlockEntry
+
+_REF_KEY = secrets.token_bytes(16)  # per process: a ref is never stored or shown
+
+
+def entry_ref(card_number: str) -> str:
+    """A handle for one list row that does not reveal its card number."""
+    return hmac.new(_REF_KEY, card_number.encode(), hashlib.sha256).hexdigest()[:24]
 
 
 class CardListRows(StoreBase):
@@ -71,11 +81,22 @@ class CardListRows(StoreBase):
         """Entries for display: masked numbers only, including pending deletes."""
         like = f"%{text.strip()}%"
         rows = self.query(
-            "SELECT masked, desired, on_gateway, failed_reason, in_doubt FROM blocklist "
-            "WHERE masked LIKE ? ORDER BY masked LIMIT ? OFFSET ?",
+            "SELECT masked, desired, on_gateway, failed_reason, in_doubt, card_number "
+            "FROM blocklist WHERE masked LIKE ? ORDER BY masked LIMIT ? OFFSET ?",
             (like, limit, offset),
         )
-        return [BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3], bool(r[4])) for r in rows]
+        return [
+            BlockEntry(r[0], bool(r[1]), bool(r[2]), r[3], bool(r[4]), entry_ref(r[5]))
+            for r in rows
+        ]
+
+    def blocklist_numbers(self, entries: Iterable[tuple[str, str]]) -> list[str]:
+        """The card numbers of entries shown earlier, by (masked, ref); unknown ones left out."""
+        numbers: list[str] = []
+        for masked, ref in entries:
+            rows = self.query("SELECT card_number FROM blocklist WHERE masked = ?", (masked,))
+            numbers += [r[0] for r in rows if hmac.compare_digest(entry_ref(r[0]), ref)]
+        return numbers
 
     def blocklist_pending_chunk(self, op: str, after: str, limit: int) -> list[str]:
         """Up to `limit` card numbers needing `op` ('add' or 'del'), after `after` (keyset).

@@ -1,8 +1,18 @@
 """Storage errors: each message is one plain sentence for a person, never card data or keys."""
 
+from edge_app.domain.messages import Msg
+
 
 class StorageError(Exception):
-    """The database or key store cannot be used; nothing was changed on disk."""
+    """The database or key store cannot be used; nothing was changed on disk.
+
+    Given a `Msg` (edge_app/domain/messages.py), `str()` is its English and `msg` keeps it for
+    the window to translate.
+    """
+
+    def __init__(self, message: object = "") -> None:
+        self.msg: Msg | None = message if isinstance(message, Msg) else None
+        super().__init__(str(message))
 
 
 class KeyUnavailable(StorageError):

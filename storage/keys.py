@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from edge_app.domain.messages import MESSAGES, msg
 from storage.errors import KeyUnavailable
 from storage.files import atomic_write
 
@@ -47,12 +48,8 @@ SCRYPT_P = 1
 
 PassphraseProvider = Callable[[], str]
 
-BACKEND_WARNINGS = {
-    "env": "The database key comes from EDGE_APP_DB_KEY; whoever can read this process's "
-    "environment can read the queue.",
-    "file": "No OS keyring is available; the database key is in a passphrase-protected file, "
-    "so the passphrase is needed every time the app starts.",
-}
+# Sentences of the catalogue, so the window can translate them (`tr(warning)`).
+BACKEND_WARNINGS = {"env": MESSAGES["key.warn_env"], "file": MESSAGES["key.warn_file"]}
 
 
 @dataclass(frozen=True)
@@ -120,11 +117,26 @@ def unwrap_key(data: bytes, passphrase: str) -> bytes:
             nonce, ciphertext, b"edge-app db key v1"
         )
     except InvalidTag:
-        raise KeyUnavailable("The passphrase is wrong.") from None
+        raise KeyUnavailable(msg("key.passphrase_wrong")) from None
 
 
 def _keyring_user(installation_id: str) -> str:
     return f"db-key:{installation_id}"
+
+
+def keyring_available() -> bool:
+    """Whether an OS keyring backend is there to keep the key (not keyring's "fail" backend)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+    except Exception:  # no keyring package, or it cannot start
+        return False
+    chained = getattr(backend, "backends", None)
+    if chained is not None:
+        return bool(chained)
+    return not isinstance(backend, fail.Keyring)
 
 
 def _keyring_store(installation_id: str, key: bytes) -> bool:
@@ -146,10 +158,7 @@ def _keyring_load(installation_id: str) -> bytes:
     except Exception:
         value = None
     if not value:
-        raise KeyUnavailable(
-            "The database key is not in this computer's keyring; log in as the user who "
-            "installed Edge Uploader, or set EDGE_APP_DB_KEY."
-        )
+        raise KeyUnavailable(msg("key.not_in_keyring"))
     return bytes.fromhex(value)
 
 
@@ -232,15 +241,11 @@ def create_key(
         if backend in ("auto", "keyring") and _keyring_store(installation_id, key):
             chosen = "keyring"
         elif backend == "keyring":
-            raise KeyUnavailable(
-                "No OS keyring is available on this computer; use --key-store file."
-            )
+            raise KeyUnavailable(msg("key.no_keyring"))
         else:
             passphrase = _new_passphrase(env, passphrase_provider, backend)
             if len(passphrase) < MIN_PASSPHRASE_LENGTH:
-                raise KeyUnavailable(
-                    f"The passphrase must be at least {MIN_PASSPHRASE_LENGTH} characters long."
-                )
+                raise KeyUnavailable(msg("key.passphrase_short", n=MIN_PASSPHRASE_LENGTH))
             atomic_write(home / KEY_FILE, wrap_key(key, passphrase))
             chosen = "file"
     doc = {
@@ -282,7 +287,7 @@ def load_key(
             ) from None
         key = unwrap_key(data, _passphrase(env, passphrase_provider))
     if not hmac.compare_digest(str(doc.get("key_check", "")), key_check(key)):
-        raise KeyUnavailable("The database key is wrong for this installation.")
+        raise KeyUnavailable(msg("key.wrong"))
     return KeySource(key=key, backend=backend, warning=BACKEND_WARNINGS.get(backend))
 
 

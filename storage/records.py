@@ -99,11 +99,15 @@ EVERY_RECORD = TxFilter()
 
 @dataclass(frozen=True)
 class BlockEntry:
+    """One card of the list as screens see it: masked; `ref` names the row without the number
+    (a keyed hash valid in this process only, for `Store.blocklist_numbers`)."""
+
     masked: str
     desired: bool
     on_gateway: bool
     failed_reason: str | None
     in_doubt: bool = False
+    ref: str = ""
 
     @property
     def pending(self) -> str | None:

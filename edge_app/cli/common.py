@@ -56,6 +56,6 @@ def _open(args: argparse.Namespace, *, interactive: bool = True) -> App:
     return App.open(_home(args), passphrase_provider=provider)
 
 
-def _print_warnings(warnings: Sequence[str]) -> None:
+def _print_warnings(warnings: Sequence[object]) -> None:
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)

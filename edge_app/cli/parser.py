@@ -118,7 +118,9 @@ def _add_capture(sub: Commands) -> None:
     s.add_argument("--amount", required=True)
     s.add_argument("--currency", required=True)
     s.add_argument("--card-number", dest="card_number")
-    s.add_argument("--expiry", help="YYMM")
+    s.add_argument(
+        "--expiry", help="card expiry: YYMM (2912), or MM/YY as printed on the card (12/29)"
+    )
     s.add_argument("--cvv")
     s.add_argument("--tips")
     s.add_argument(

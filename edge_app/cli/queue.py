@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from edge_app.cli.common import EXIT_OK, _open, _print_warnings
+from edge_app.domain.card import expiry_as_yymm
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 tips=args.tips,
                 reader_mode=args.reader_mode,
                 card_number=args.card_number,
-                expiry=args.expiry,
+                expiry=expiry_as_yymm(args.expiry) if args.expiry else None,
                 cvv=args.cvv,
                 track2=args.track2,
                 card_sn=args.card_sn,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
 
 
 class ListMode(StrEnum):
@@ -29,13 +29,9 @@ def parse_list_mode(text: str) -> ListMode:
 def check_card_against_list(mode: ListMode, listed: bool) -> None:
     """Refuse a card the store's list does not let through."""
     if mode is ListMode.BLACKLIST and listed:
-        raise ValidationError(
-            "This card is on the store's block list; ask for another card.", "card_number"
-        )
+        raise refusal("list.blocked", "card_number")
     if mode is ListMode.WHITELIST and not listed:
-        raise ValidationError(
-            "This card is not on the store's allowed list; ask for another card.", "card_number"
-        )
+        raise refusal("list.not_allowed", "card_number")
 
 
 def pending_operation(

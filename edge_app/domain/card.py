@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from edge_app.domain.errors import FieldProblems, ValidationError
+from edge_app.domain.errors import FieldProblems, ValidationError, refusal
+from edge_app.domain.messages import msg
 
 READER_MODES: tuple[str, ...] = ("manual", "swipe", "contact", "contactless")
 CHIP_MODES: frozenset[str] = frozenset({"contact", "contactless"})
@@ -61,27 +62,35 @@ def normalize_card_number(text: str, field: str = "card_number") -> str:
     """The card number as 12 to 19 digits with a valid check digit (spaces and dashes removed)."""
     number = text.strip().replace(" ", "").replace("-", "")
     if not number:
-        raise ValidationError("Card number is required.", field)
+        raise refusal("card.required", field)
     if not _DIGITS.fullmatch(number) or not 12 <= len(number) <= 19:
-        raise ValidationError("Card number must be 12 to 19 digits.", field)
+        raise refusal("card.length", field)
     if not luhn_valid(number):
-        raise ValidationError(
-            "Card number is not valid (check digit mismatch); check it was typed correctly.", field
-        )
+        raise refusal("card.luhn", field)
     return number
 
 
 def _check_yymm(text: str, field: str) -> str:
     value = text.strip()
     if not value:
-        raise ValidationError("Expiry is required.", field)
+        raise refusal("expiry.required", field)
     if len(value) != 4 or not _DIGITS.fullmatch(value):
-        raise ValidationError("Expiry must be four digits YYMM, for example 2712.", field)
+        raise refusal("expiry.shape", field)
     if not 1 <= int(value[2:]) <= 12:
-        raise ValidationError(
-            "Expiry month must be 01 to 12; write the expiry as YYMM, for example 2712.", field
-        )
+        raise refusal("expiry.month", field)
     return value
+
+
+_MONTH_SLASH_YEAR = re.compile(r"\s*(0?[1-9]|1[0-2])\s*/\s*([0-9]{2})\s*")
+
+
+def expiry_as_yymm(text: str) -> str:
+    """`MM/YY` as printed on a card (`12/29`) as the gateway's `YYMM` (`2912`); any other text
+    is returned unchanged, to be checked as YYMM."""
+    match = _MONTH_SLASH_YEAR.fullmatch(text)
+    if match is None:
+        return text
+    return match.group(2) + match.group(1).zfill(2)
 
 
 def validate_expiry(text: str, today: date, field: str = "expiry") -> str:
@@ -89,7 +98,7 @@ def validate_expiry(text: str, today: date, field: str = "expiry") -> str:
     value = _check_yymm(text, field)
     year, month = 2000 + int(value[:2]), int(value[2:])
     if (year, month) < (today.year, today.month):
-        raise ValidationError(f"Card expired in {value[2:]}/{value[:2]}.", field)
+        raise refusal("expiry.expired", field, month=value[2:], year=value[:2])
     return value
 
 
@@ -97,9 +106,9 @@ def validate_cvv(text: str, field: str = "cvv") -> str:
     """A CVV of 3 or 4 digits."""
     value = text.strip()
     if not value:
-        raise ValidationError("CVV is required.", field)
+        raise refusal("cvv.required", field)
     if not _DIGITS.fullmatch(value) or len(value) not in (3, 4):
-        raise ValidationError("CVV must be 3 or 4 digits.", field)
+        raise refusal("cvv.shape", field)
     return value
 
 
@@ -139,23 +148,15 @@ def parse_track2(text: str, field: str = "track2") -> Track2:
         # Some readers send the longitudinal redundancy check character after the end sentinel.
         raw, _, _ = raw.partition("?")
     if not raw:
-        raise ValidationError("Card reader data (track 2) is empty; read the card again.", field)
+        raise refusal("track2.empty", field)
     match = _TRACK2.fullmatch(raw)
     if match is None or len(raw) > MAX_TRACK2_LENGTH:
-        raise ValidationError(
-            "Card reader data is not a valid track 2 (card number, '=', YYMM, service code); "
-            "read the card again.",
-            field,
-        )
+        raise refusal("track2.shape", field)
     number, expiry = match.group(1), match.group(2)
     if not luhn_valid(number):
-        raise ValidationError(
-            "The card number in the card reader data is not valid; read the card again.", field
-        )
+        raise refusal("track2.luhn", field)
     if not 1 <= int(expiry[2:]) <= 12:
-        raise ValidationError(
-            "The expiry in the card reader data is not a valid YYMM; read the card again.", field
-        )
+        raise refusal("track2.expiry", field)
     return Track2(card_number=number, expiry=expiry, raw=raw)
 
 
@@ -245,41 +246,29 @@ def _given(value: str | None) -> str | None:
 def _check_reader_mode(text: str | None) -> str:
     mode = (text or "").strip().lower()
     if mode not in READER_MODES:
-        raise ValidationError(
-            "Reader mode must be one of manual, swipe, contact or contactless.", "reader_mode"
-        )
+        raise refusal("reader_mode.unknown", "reader_mode")
     return mode
 
 
 def _check_card_sn(text: str) -> str:
     if not _CARD_SN.fullmatch(text):
-        raise ValidationError(
-            "Card sequence number must be 1 to 3 digits, as the card reader gives it.", "card_sn"
-        )
+        raise refusal("card_sn.shape", "card_sn")
     return text
 
 
 def _check_icc(text: str) -> str:
     if len(text) > MAX_ICC_LENGTH:
-        raise ValidationError(
-            f"Chip data is too long; it can be at most {MAX_ICC_LENGTH} hex characters.", "icc"
-        )
+        raise refusal("icc.too_long", "icc", n=MAX_ICC_LENGTH)
     if not _HEX.fullmatch(text) or len(text) % 2:
-        raise ValidationError(
-            "Chip data must be hexadecimal digits in pairs, as the card reader gives it.", "icc"
-        )
+        raise refusal("icc.shape", "icc")
     return text
 
 
 def _check_holder_name(text: str) -> str:
     if len(text) > MAX_HOLDER_NAME_LENGTH:
-        raise ValidationError(
-            f"Cardholder name can be at most {MAX_HOLDER_NAME_LENGTH} characters.", "holder_name"
-        )
+        raise refusal("holder.too_long", "holder_name", n=MAX_HOLDER_NAME_LENGTH)
     if not text.isprintable():
-        raise ValidationError(
-            "Cardholder name contains characters that cannot be printed.", "holder_name"
-        )
+        raise refusal("holder.unprintable", "holder_name")
     return text
 
 
@@ -308,7 +297,7 @@ def validate_card(
     track_text = _given(track2)
     track = found.check("track2", parse_track2, track_text)
     if track_text is None and mode is not None and mode != "manual":
-        found.add("track2", f"Card reader data (track 2) is required for {mode}; read the card.")
+        found.add("track2", msg("track2.required", mode=msg(f"mode.{mode}")))
     number = _card_number(found, _given(card_number), track, mode, track_text)
     valid_expiry = _expiry(found, _given(expiry), track, mode, track_text, today)
     valid_cvv = found.check("cvv", validate_cvv, _given(cvv))
@@ -316,11 +305,11 @@ def validate_card(
     sn_text = _given(card_sn)
     valid_sn = found.check("card_sn", _check_card_sn, sn_text)
     if sn_text is None and chip:
-        found.add("card_sn", f"Card sequence number is required for {mode}; read the card.")
+        found.add("card_sn", msg("card_sn.required", mode=msg(f"mode.{mode}")))
     icc_text = _given(icc_request)
     valid_icc = found.check("icc", _check_icc, icc_text)
     if icc_text is None and chip:
-        found.add("icc", f"Chip data (ICC) is required for {mode}; read the card.")
+        found.add("icc", msg("icc.required", mode=msg(f"mode.{mode}")))
     valid_name = found.check("holder_name", _check_holder_name, _given(holder_name))
     found.raise_if_any()
     assert mode is not None
@@ -349,12 +338,12 @@ def _card_number(
     if text is not None:
         number = found.check("card_number", normalize_card_number, text)
         if number is not None and track is not None and number != track.card_number:
-            found.add("card_number", "Card number does not match the card reader data.")
+            found.add("card_number", msg("card.track_mismatch"))
         return number
     if track is not None:
         return track.card_number
     if mode == "manual" or (mode is None and track_text is None):
-        found.add("card_number", "Card number is required.")
+        found.add("card_number", msg("card.required"))
     return None
 
 
@@ -371,9 +360,9 @@ def _expiry(
         text = track.expiry
     if text is None:
         if track_text is None and mode in ("manual", None):
-            found.add("expiry", "Expiry is required.")
+            found.add("expiry", msg("expiry.required"))
         return None
     expiry = found.check("expiry", lambda value: validate_expiry(value, today), text)
     if expiry is not None and track is not None and expiry != track.expiry:
-        found.add("expiry", "Expiry does not match the card reader data.")
+        found.add("expiry", msg("expiry.track_mismatch"))
     return expiry

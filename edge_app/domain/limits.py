@@ -10,7 +10,8 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
+from edge_app.domain.messages import Msg, msg
 from edge_app.domain.money import format_amount, parse_amount, validate_currency
 
 _FIELD = "limits"
@@ -93,11 +94,11 @@ def age_parts(seconds: float) -> tuple[int, int, int]:
     return days, hours - 24 * days, minutes
 
 
-def _hours_text(span: timedelta) -> str:
+def _hours_text(span: timedelta) -> Msg:
     hours = span.total_seconds() / 3600
-    if hours == int(hours):
-        return f"{int(hours)} hours" if hours != 1 else "1 hour"
-    return f"{hours:.1f} hours"
+    if hours == 1:
+        return msg("hours.one")
+    return msg("hours.n", n=int(hours) if hours == int(hours) else f"{hours:.1f}")
 
 
 def _money(amount: Decimal, currency: str) -> str:
@@ -115,53 +116,48 @@ def check_capture_limits(
     stored_total: Decimal,
     oldest_unsent: datetime | None,
     now: datetime,
-) -> list[str]:
-    """Refuse an offline sale over a limit; return warning sentences for one that is near one.
+) -> list[Msg]:
+    """Refuse an offline sale over a limit; return warnings (sentences by id) for one that is
+    near one.
 
     `amount` is the sale's amount plus tips; `stored_total` is the unsent amount plus tips
     already stored in that currency.
     """
     level = age_level(oldest_unsent, now, limits)
     if level is AgeLevel.REFUSE:
-        raise ValidationError(
-            f"The oldest unsent record is older than {_hours_text(limits.refuse_after)}; "
-            "sync before taking new offline payments.",
-            None,
-        )
+        raise refusal("limits.too_old", None, hours=_hours_text(limits.refuse_after))
     cap = limits.per_transaction.get(currency)
     total = limits.total_per_currency.get(currency)
     if cap is None and total is None:
         # An unknown exposure is not allowed by default: a store decides which currencies it
         # takes offline, and how much of each.
-        raise ValidationError(
-            f"Offline sales in {currency} are not allowed on this PC: it has no offline limit "
-            f"for {currency}. A manager can allow them by adding an offline limit for "
-            f"{currency} in Settings.",
-            "currency",
-        )
+        raise refusal("limits.no_limit", "currency", currency=currency)
     if cap is not None and amount > cap:
-        raise ValidationError(
-            f"Offline sales in {currency} are limited to {_money(cap, currency)} each "
-            "(amount plus tips); take a smaller payment or wait until the gateway is reachable.",
-            "amount",
-        )
+        raise refusal("limits.over_each", "amount", currency=currency, cap=_money(cap, currency))
     if total is not None and stored_total + amount > total:
-        raise ValidationError(
-            f"This PC already holds {_money(stored_total, currency)} of unsent payments and "
-            f"the offline limit is {_money(total, currency)}; sync before taking this payment.",
+        raise refusal(
+            "limits.over_total",
             "amount",
+            stored=_money(stored_total, currency),
+            total=_money(total, currency),
         )
-    warnings: list[str] = []
+    warnings: list[Msg] = []
     if level is AgeLevel.WARN:
-        assert oldest_unsent is not None
         warnings.append(
-            f"The oldest unsent record is older than {_hours_text(limits.warn_after)}; sync "
-            f"soon, new offline payments are refused after {_hours_text(limits.refuse_after)}."
+            msg(
+                "limits.warn_old",
+                warn=_hours_text(limits.warn_after),
+                refuse=_hours_text(limits.refuse_after),
+            )
         )
     if total is not None and stored_total + amount >= total * NEAR_TOTAL_SHARE:
         warnings.append(
-            f"Unsent {currency} payments now add up to {_money(stored_total + amount, currency)} "
-            f"of the {_money(total, currency)} offline limit; sync soon."
+            msg(
+                "limits.warn_total",
+                currency=currency,
+                sum=_money(stored_total + amount, currency),
+                total=_money(total, currency),
+            )
         )
     return warnings
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from decimal import Context, Decimal, InvalidOperation
 from types import MappingProxyType
 
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
+from edge_app.domain.messages import Msg, msg
 
 # ISO 4217 active currency codes and their minor unit digits. Codes whose minor unit is "N.A."
 # (precious metals, SDR, test and "no currency" codes such as XAU, XDR, XTS, XXX) are left out:
@@ -44,7 +45,7 @@ _PLAIN = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _EXPONENT = re.compile(r"[0-9.]*[0-9][0-9.]*[eE][+-]?[0-9]+")
 # Wide enough for 12 integer digits plus any minor unit, whatever the thread's decimal context.
 _CONTEXT = Context(prec=40)
-_LABELS = {"amount": "Amount", "tips": "Tips"}
+_LABELS = {"amount": "label.amount", "tips": "label.tips", "refund_amount": "label.refund_amount"}
 
 
 def validate_currency(text: str, field: str = "currency") -> str:
@@ -52,30 +53,30 @@ def validate_currency(text: str, field: str = "currency") -> str:
     code = text.strip().upper()
     if code not in MINOR_UNITS:
         shown = text.strip()[:10]
-        raise ValidationError(
-            f"Unknown currency '{shown}'; use a three-letter ISO 4217 code such as HKD.", field
-        )
+        raise refusal("currency.unknown", field, code=shown)
     return code
 
 
-def _label(field: str) -> str:
-    return _LABELS.get(field, field.replace("_", " ").capitalize())
+def _label(field: str) -> Msg | str:
+    known = _LABELS.get(field)
+    return msg(known) if known else field.replace("_", " ").capitalize()
 
 
-def _decimal_places_sentence(currency: str, digits: int) -> str:
+def _decimal_places_sentence(currency: str, digits: int) -> Msg:
     if digits == 0:
-        return f"{currency} amounts have no decimal places."
-    unit = "place" if digits == 1 else "places"
-    return f"{currency} amounts have at most {digits} decimal {unit}."
+        return msg("amount.no_decimals", currency=currency)
+    if digits == 1:
+        return msg("amount.one_decimal", currency=currency)
+    return msg("amount.decimals", currency=currency, digits=digits)
 
 
-def _plain_text(value: str | Decimal, label: str, field: str) -> str:
+def _plain_text(value: str | Decimal, label: Msg | str, field: str) -> str:
     """The amount as plain digits with an optional fraction, or a refusal of its shape."""
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ValidationError(f"{label} must be a number such as 12.50.", field)
+            raise refusal("amount.not_number", field, label=label)
         if value.is_signed():
-            raise ValidationError(f"{label} must not have a sign; type it as 12.50.", field)
+            raise refusal("amount.signed", field, label=label)
         text = format(value, "f")
         # A Decimal from arithmetic may carry trailing zeros; its value is what counts.
         if "." in text:
@@ -83,19 +84,15 @@ def _plain_text(value: str | Decimal, label: str, field: str) -> str:
         return text
     text = value.strip()
     if not text:
-        raise ValidationError(f"{label} is required.", field)
+        raise refusal("amount.required", field, label=label)
     if text[0] in "+-":
-        raise ValidationError(f"{label} must not have a sign; type it as 12.50.", field)
+        raise refusal("amount.signed", field, label=label)
     if any(sep in text for sep in ", _'"):
-        raise ValidationError(
-            f"{label} must be written without thousands separators, for example 1200.50.", field
-        )
+        raise refusal("amount.separators", field, label=label)
     if _EXPONENT.fullmatch(text):
-        raise ValidationError(
-            f"{label} must be a plain number such as 12.50, without exponent notation.", field
-        )
+        raise refusal("amount.exponent", field, label=label)
     if not _PLAIN.fullmatch(text):
-        raise ValidationError(f"{label} must be a number such as 12.50.", field)
+        raise refusal("amount.not_number", field, label=label)
     return text
 
 
@@ -107,17 +104,13 @@ def check_amount_shape(
     plain = _plain_text(text, label, field)
     match = _PLAIN.fullmatch(plain)
     if match is None:  # only a Decimal input can get here, e.g. Decimal("0") -> "0" matches
-        raise ValidationError(f"{label} must be a number such as 12.50.", field)
+        raise refusal("amount.not_number", field, label=label)
     integer = match.group(1).lstrip("0")
     if len(integer) > MAX_INTEGER_DIGITS:
-        raise ValidationError(
-            f"{label} is too large; use at most {MAX_INTEGER_DIGITS} digits before the "
-            "decimal point.",
-            field,
-        )
+        raise refusal("amount.too_large", field, label=label, digits=MAX_INTEGER_DIGITS)
     value = Decimal(plain)
     if value == 0 and not allow_zero:
-        raise ValidationError(f"{label} must be greater than zero.", field)
+        raise refusal("amount.zero", field, label=label)
     return value
 
 
@@ -148,11 +141,11 @@ def format_amount(amount: Decimal, currency: str) -> str:
     code = validate_currency(currency)
     digits = MINOR_UNITS[code]
     if not amount.is_finite():
-        raise ValidationError("Amount must be a finite number.", "amount")
+        raise refusal("amount.not_finite", "amount")
     try:
         quantized = amount.quantize(Decimal(1).scaleb(-digits), context=_CONTEXT)
     except InvalidOperation:
-        raise ValidationError("Amount is too large to write out.", "amount") from None
+        raise refusal("amount.unwritable", "amount") from None
     if quantized != amount:
         raise ValidationError(_decimal_places_sentence(code, digits), "amount")
     if quantized == 0:

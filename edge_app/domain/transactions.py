@@ -12,7 +12,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from edge_app.domain.card import CardData, validate_card
-from edge_app.domain.errors import FieldProblems, FormErrors, ValidationError
+from edge_app.domain.errors import FieldProblems, FormErrors, ValidationError, refusal
 from edge_app.domain.money import (
     check_amount_shape,
     format_amount,
@@ -159,9 +159,7 @@ def validate_uuid(text: str, field: str = "uuid") -> str:
     """A UUID (any version) in its canonical lower-case hyphenated form."""
     value = text.strip().lower()
     if not _UUID.fullmatch(value):
-        raise ValidationError(
-            "UUID must be 32 hex digits in the form 123e4567-e89b-12d3-a456-426614174000.", field
-        )
+        raise refusal("uuid.shape", field)
     return value
 
 
@@ -173,7 +171,7 @@ def validate_auth_code(text: str) -> str:
     """An offline approval code: 1 to 12 letters or digits, upper-cased."""
     value = text.strip().upper()
     if not _AUTH_CODE.fullmatch(value):
-        raise ValidationError("Authorization code must be 1 to 12 letters or digits.", "auth_code")
+        raise refusal("auth_code.shape", "auth_code")
     return value
 
 
@@ -219,7 +217,7 @@ def validate_sale(
             today=today,
         )
     except FormErrors as exc:
-        found.errors.update(exc.errors)
+        found.errors.update(exc.messages)
     code_value = found.check("auth_code", validate_auth_code, _given(auth_code))
     uuid_text = _given(uuid)
     sale_uuid = found.check("uuid", validate_uuid, uuid_text) if uuid_text else new_uuid()
@@ -260,16 +258,11 @@ def _amount_rule(
 def check_void(sale: SaleStatus) -> None:
     """Refuse a void that cannot apply: a void is of the full amount of a live, unrefunded sale."""
     if sale.state in (TxState.FAILED, TxState.CANCELLED):
-        raise ValidationError(
-            "This sale was declined or cancelled, so there is nothing to void.", "original"
-        )
+        raise refusal("void.dead_sale", "original")
     if sale.voided:
-        raise ValidationError("This sale is already voided.", "original")
+        raise refusal("void.already", "original")
     if sale.refunded_total > 0:
-        raise ValidationError(
-            "This sale already has a refund, so it cannot be voided; refund the rest instead.",
-            "original",
-        )
+        raise refusal("void.refunded", "original")
 
 
 def _money_text(amount: Decimal, currency: str) -> str:
@@ -282,19 +275,13 @@ def _money_text(amount: Decimal, currency: str) -> str:
 def check_refund(sale: SaleStatus, amount: Decimal) -> None:
     """Refuse a refund of a voided, declined or cancelled sale, or one beyond what is left."""
     if sale.state in (TxState.FAILED, TxState.CANCELLED):
-        raise ValidationError(
-            "This sale was declined or cancelled, so there is nothing to refund.", "original"
-        )
+        raise refusal("refund.dead_sale", "original")
     if sale.voided:
-        raise ValidationError("This sale is voided, so there is nothing to refund.", "original")
+        raise refusal("refund.voided", "original")
     if amount <= 0:
-        raise ValidationError("Refund amount must be greater than zero.", "amount")
+        raise refusal("refund.zero", "amount")
     remaining = sale.amount - sale.refunded_total
     if remaining <= 0:
-        raise ValidationError("This sale is already fully refunded.", "original")
+        raise refusal("refund.done", "original")
     if amount > remaining:
-        raise ValidationError(
-            "Refund exceeds what is left to refund on this sale "
-            f"({_money_text(remaining, sale.currency)}).",
-            "amount",
-        )
+        raise refusal("refund.too_much", "amount", left=_money_text(remaining, sale.currency))

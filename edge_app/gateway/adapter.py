@@ -18,7 +18,8 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
+from edge_app.domain.messages import msg
 from edge_app.domain.money import format_amount
 from edge_app.domain.transactions import CardData, TxKind, UploadItem
 from edge_app.gateway.errors import ProtocolError
@@ -71,41 +72,34 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _field_label(field: str) -> object:
+    return msg(f"label.{field}") if field in ("base_url", "login_url") else field
+
+
 def check_url_allowed(url: str, field: str = "base_url") -> str:
     """The URL without a trailing slash if it is https (or plain http on loopback only)."""
     text = url.strip()
     if not text:
-        raise ValidationError(f"The {field} address is required.", field)
+        raise refusal("url.required", field, name=_field_label(field))
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise ValidationError(f"The {field} address must not contain spaces.", field)
+        raise refusal("url.spaces", field, name=_field_label(field))
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise ValidationError(
-            f"The {field} address must start with https://, for example https://payment.example.com.",
-            field,
-        )
+        raise refusal("url.scheme", field, name=_field_label(field))
     if "@" in parts.netloc:
-        raise ValidationError(
-            f"The {field} address must not contain a user name or password.", field
-        )
+        raise refusal("url.credentials", field, name=_field_label(field))
     host = parts.hostname or ""
     if not host:
-        raise ValidationError(f"The {field} address must name a host after {scheme}://.", field)
+        raise refusal("url.host", field, name=_field_label(field), scheme=scheme)
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError:
-        raise ValidationError(
-            f"The {field} address has a port that is not a number.", field
-        ) from None
+        raise refusal("url.port", field, name=_field_label(field)) from None
     if parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise ValidationError(f"The {field} address must not contain '?' or '#'.", field)
+        raise refusal("url.query", field, name=_field_label(field))
     if scheme == "http" and not _is_loopback(host):
-        raise ValidationError(
-            "Plain http is only allowed for this computer (127.0.0.1 or localhost); "
-            f"use https for {host}.",
-            field,
-        )
+        raise refusal("url.plain_http", field, host=host)
     return text.rstrip("/")
 
 

@@ -14,10 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from edge_app.domain.blocklist import ListMode, check_card_against_list
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
 from edge_app.domain.limits import OfflineLimits, check_capture_limits
+from edge_app.domain.messages import Msg
 from edge_app.domain.money import parse_amount
 from edge_app.domain.transactions import (
+    SaleStatus,
     TxKind,
     TxState,
     check_refund,
@@ -35,7 +37,7 @@ from storage.repository import AuditRow, TxRecord
 class Capture:
     uuid: str
     state: TxState
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str | Msg, ...] = ()  # sentences by id: the window translates them
     note: str | None = None
 
 
@@ -58,6 +60,13 @@ class Capturing(AppBase):
     def transaction(self, uuid: str) -> TxRecord | None:
         """One record as people see it (the card masked only)."""
         return self.store.get(uuid)
+
+    def sale_status(self, uuid: str) -> SaleStatus | None:
+        """A sale's local follow-ups: voided, and how much of it was refunded (None: no sale)."""
+        record = self.store.get(uuid)
+        if record is None or record.kind is not TxKind.SALE or record.amount is None:
+            return None
+        return self.store.sale_status(record)
 
     def audit_trail(self, uuid: str) -> list[AuditRow]:
         return self.store.audit_trail(uuid)
@@ -246,11 +255,9 @@ class Capturing(AppBase):
         holds)."""
         record = self._existing(uuid)
         if record.state not in (TxState.FAILED, TxState.HELD):
-            raise ValidationError("Only held or failed transactions can be retried.")
+            raise refusal("retry.state")
         if record.kind is TxKind.SALE and self.store.load_card(uuid) is None:
-            raise ValidationError(
-                "This sale's card data was erased after its final answer; take a new sale instead."
-            )
+            raise refusal("retry.erased")
         self.store.requeue_for_retry(record)
 
     def give_up_held(self, uuid: str) -> None:
@@ -258,7 +265,7 @@ class Capturing(AppBase):
         erased now (instead of after the held time)."""
         record = self._existing(uuid)
         if record.state is not TxState.HELD:
-            raise ValidationError("Only transactions held for a manager can be given up.")
+            raise refusal("give_up.state")
         with self.store.transaction() as conn:
             self.store.set_state(
                 conn, record, TxState.FAILED, detail="given up by a manager", seen=True

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from edge_app.domain.card import normalize_card_number
-from edge_app.domain.errors import ValidationError
+from edge_app.domain.errors import ValidationError, refusal
 from edge_app.services.base import AppBase
 from edge_app.services.importing import read_card_numbers
 from storage.repository import BlockEntry
@@ -30,6 +30,12 @@ class CardList(AppBase):
         valid = _validate_numbers(numbers, "argument")
         with self.store.transaction() as conn:
             return self.store.blocklist_change(conn, valid, desired=False)
+
+    def blocklist_remove_entries(self, entries: Sequence[BlockEntry]) -> int:
+        """Remove the cards of entries a screen shows (selected rows), by their refs."""
+        with self.store.transaction() as conn:
+            numbers = self.store.blocklist_numbers((e.masked, e.ref) for e in entries)
+            return self.store.blocklist_change(conn, numbers, desired=False)
 
     def blocklist_import(self, path: Path, *, delete: bool = False) -> int:
         numbers = read_card_numbers(path)
@@ -79,11 +85,13 @@ class CardList(AppBase):
 
 def _validate_numbers(numbers: Sequence[str], what: str) -> list[str]:
     if not numbers:
-        raise ValidationError("Give at least one card number.")
+        raise refusal("list.none_given")
     valid: list[str] = []
     for index, number in enumerate(numbers, start=1):
         try:
             valid.append(normalize_card_number(number))
         except ValidationError as exc:
+            if what == "argument":
+                raise refusal("list.numbered", None, index=index, problem=exc.msg or exc) from None
             raise ValidationError(f"{what.capitalize()} {index}: {exc}") from None
     return valid

@@ -95,6 +95,8 @@ class EngineCore:
 
     def _note_stop(self, stop: StopRun) -> None:
         lines = self._summary.needs_attention if stop.needs_person else self._summary.retry_later
+        if stop.reason and not self._summary.reason:
+            self._summary.reason = stop.reason
         if str(stop) not in lines:
             lines.append(str(stop))
 
@@ -103,6 +105,22 @@ class EngineCore:
             self._done += advanced
             self._total = max(self._total, self._done)
             snapshot = Progress(step, self._done, self._total, message)
+            self._step = step
+        if self._progress is not None:
+            self._progress(snapshot)
+
+    def _report_retry(self, delay: float, error: GatewayError, attempt: int) -> None:
+        """Tell the screen a request failed and goes again in `delay` seconds, and why."""
+        with self._lock:
+            snapshot = Progress(
+                getattr(self, "_step", ""),
+                self._done,
+                self._total,
+                str(error),
+                retry_in=delay,
+                reason=policy.reason_code(error),
+                attempt=attempt + 1,
+            )
         if self._progress is not None:
             self._progress(snapshot)
 
@@ -115,7 +133,7 @@ class EngineCore:
             if self._halt.is_set():
                 raise StopRun("Stopped because another batch hit a problem.", needs_person=False)
             if self.cancel.wait(min(remaining, 0.25)):
-                raise StopRun("The sync was cancelled.", needs_person=False)
+                raise StopRun("The sync was cancelled.", needs_person=False, reason="cancelled")
 
     def _patiently(self, write: Callable[[], T]) -> T:
         """A database write, waiting while another program holds the write lock (an import)."""
@@ -132,6 +150,7 @@ class EngineCore:
                         "queued and go again with the same id, which the gateway does not "
                         "charge twice; sync again when the other program is done.",
                         needs_person=False,
+                        reason="busy",
                     ) from None
                 log.info("database busy; waiting to write")
                 if self.cancel.wait(0.5):
@@ -164,6 +183,7 @@ class EngineCore:
                 if within_budget:
                     attempt += 1
                     log.info("%s failed transiently, retrying: %s", what, error)
+                    self._report_retry(delay, error, attempt)
                     self._sleep(delay)
                     continue
                 action = Action.STOP_LATER
@@ -172,7 +192,9 @@ class EngineCore:
                 return error
             give_back(str(error))
             raise StopRun(
-                self._stop_message(action, error, what), needs_person=action is Action.STOP_PERSON
+                self._stop_message(action, error, what),
+                needs_person=action is Action.STOP_PERSON,
+                reason=policy.reason_code(error),
             )
 
     def _stop_message(self, action: Action, error: GatewayError, what: str) -> str:

@@ -22,7 +22,9 @@ from edge_app.gateway.errors import (
     AccountDisabled,
     AuthError,
     GatewayError,
+    OutcomeUnknown,
     PermanentError,
+    ProtocolError,
     RateLimited,
     StoreConfigurationError,
     TransientError,
@@ -142,3 +144,21 @@ def wait_text(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.0f} h"
     return f"{seconds / 86400:.0f} days"
+
+
+def reason_code(error: GatewayError) -> str:
+    """What kind of trouble an error is, for a one-line sentence on screen: unreachable,
+    interrupted, server_error, rate_limited, bad_answer, login, store_config or refused."""
+    if isinstance(error, RateLimited):
+        return "rate_limited"
+    if isinstance(error, ProtocolError):
+        return "bad_answer"
+    if isinstance(error, OutcomeUnknown):
+        return "interrupted"
+    if isinstance(error, TransientError):
+        return "server_error" if error.status else "unreachable"
+    if isinstance(error, AuthError | AccountDisabled):
+        return "login"
+    if isinstance(error, StoreConfigurationError):
+        return "store_config"
+    return "refused"

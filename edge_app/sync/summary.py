@@ -38,6 +38,9 @@ class Progress:
     done: int
     total: int
     message: str = ""
+    retry_in: float = 0.0  # > 0: a request failed and is sent again after this many seconds
+    reason: str = ""  # why, as a `policy.reason_code` (for a one-line sentence on screen)
+    attempt: int = 0
 
 
 class CancelToken:
@@ -76,6 +79,7 @@ class SyncSummary:
     needs_attention: list[str] = field(default_factory=list)
     retry_later: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    reason: str = ""  # `policy.reason_code` of what stopped the run, "" when nothing did
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +122,7 @@ class SyncSummary:
             "cancelled": self.cancelled,
             "needs_attention": list(self.needs_attention),
             "retry_later": list(self.retry_later),
+            "reason": self.reason,
             "seconds": round(self.seconds, 3),
         }
 
@@ -125,6 +130,7 @@ class SyncSummary:
 class StopRun(Exception):
     """Stop the whole run: the gateway cannot be used now (auth, account, persistent outage)."""
 
-    def __init__(self, message: str, *, needs_person: bool) -> None:
+    def __init__(self, message: str, *, needs_person: bool, reason: str = "") -> None:
         super().__init__(message)
         self.needs_person = needs_person
+        self.reason = reason

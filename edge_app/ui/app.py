@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
-from edge_app.ui.i18n import app_icon, install_translator, tr
+from edge_app.ui.i18n import app_icon, say, switch_language, tr
 from edge_app.ui.widgets import AskDialog
 
 APP_NAME = "Edge Uploader"
@@ -73,7 +73,7 @@ def open_installation(home: Path, parent: QWidget | None = None) -> Any:
         try:
             opened.append(App.open(home, passphrase_provider=lambda: passphrase))
         except KeyUnavailable as exc:
-            return str(exc)
+            return say(exc)
         return None
 
     dialog = AskDialog(
@@ -93,18 +93,19 @@ def run_gui(home: Path) -> int:
     """Open the window for the installation in `home` (the first-run wizard if there is none)."""
     from edge_app.config import CONFIG_FILE
     from edge_app.ui.main_window import MainWindow
-    from edge_app.ui.wizard import SetupWizard
+    from edge_app.ui.wizard import LANGUAGE_CHANGED, SetupWizard
 
     qt_app = application()
-    translator = install_translator(configured_language(home))
+    switch_language(configured_language(home))
     app: Any = None
     if not (home / CONFIG_FILE).exists():
         wizard = SetupWizard(home)
-        if wizard.exec() != QDialog.DialogCode.Accepted and wizard.app is None:
+        while wizard.exec() == LANGUAGE_CHANGED:
+            wizard = SetupWizard(home)  # in the language just chosen
+        if wizard.result() != QDialog.DialogCode.Accepted and wizard.app is None:
             return EXIT_SETUP
         app = wizard.app
-        if translator is None:
-            translator = install_translator(app.config.language)
+        switch_language(app.config.language)
     else:
         try:
             app = open_installation(home)
@@ -124,4 +125,3 @@ def run_gui(home: Path) -> int:
     finally:
         window.shutdown()
         app.close()
-        del translator

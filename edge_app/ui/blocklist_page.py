@@ -14,12 +14,14 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -32,6 +34,7 @@ from edge_app.ui.page import (
     PageReader,
     button,
     group,
+    hint,
     label,
     line_edit,
     list_table,
@@ -162,7 +165,17 @@ class BlocklistPage(Page):
         self.table = QTableView()
         self.table.setModel(self.model)
         list_table(self.table, "list_table", (170, 120, 220))
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.remove_selected_action = QAction(tr("Remove the selected cards"), self.table)
+        self.remove_selected_action.setObjectName("list_remove_selected")
+        self.remove_selected_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.remove_selected_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.remove_selected_action)
         self.outer.addWidget(self.table, 1)
+        self.outer.addWidget(
+            hint(tr("Select rows and press Delete, or right-click them, to remove those cards."))
+        )
         self._connect()
         self.reload()
 
@@ -208,6 +221,9 @@ class BlocklistPage(Page):
         self._search_timer.timeout.connect(self.reload)
         self.search.textChanged.connect(self._search_timer.start)
         self.add_button.clicked.connect(self.add_numbers)
+        self.numbers.returnPressed.connect(self.add_numbers)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.remove_selected_action.triggered.connect(self.remove_selected)
         self.remove_button.clicked.connect(self.remove_numbers)
         self.import_button.clicked.connect(self.import_file)
         self.export_button.clicked.connect(self.export_file)
@@ -252,6 +268,41 @@ class BlocklistPage(Page):
             self.numbers_error.show_error(plain_error(exc))
             return
         self.numbers.setText("")
+        self.banner.show_message(
+            tr("{n} card(s) changed; the gateway gets the change at the next sync.").format(
+                n=changed
+            ),
+            "success",
+        )
+        self.reload()
+        self.changed.emit()
+
+    def selected_entries(self) -> list[Any]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.entries[row] for row in rows if row < len(self.model.entries)]
+
+    def _context_menu(self, position: Any) -> None:
+        if not self.selected_entries():
+            return
+        menu = QMenu(self.table)
+        menu.addAction(self.remove_selected_action)
+        menu.popup(self.table.viewport().mapToGlobal(position))
+        self.context_menu = menu  # kept for tests
+
+    def remove_selected(self) -> None:
+        """Remove the selected rows' cards (asks for the manager PIN)."""
+        entries = self.selected_entries()
+        if not entries:
+            return
+        what = tr("remove {n} card(s) from the list").format(n=len(entries))
+        if not self.gate.require(self, what):
+            self.banner.show_message(tr("Not done: the manager PIN was not given."), "warning")
+            return
+        try:
+            changed = self.app.blocklist_remove_entries(entries)
+        except Exception as exc:
+            self.banner.show_message(plain_error(exc), "error")
+            return
         self.banner.show_message(
             tr("{n} card(s) changed; the gateway gets the change at the next sync.").format(
                 n=changed

@@ -6,10 +6,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.blocklist_page import BlocklistPage
-from edge_app.ui.i18n import app_icon, tr
+from edge_app.ui.i18n import app_icon, switch_language, tr
 from edge_app.ui.present import attention_text, last_sync_text, waiting_text
 from edge_app.ui.sale_page import SalePage
 from edge_app.ui.settings_page import SettingsPage
@@ -78,6 +77,10 @@ ENVIRONMENT_SHORT_WORDS = {
     "custom": "Custom gateway",
 }
 PAGES = ("sale", "transactions", "blocklist", "sync", "settings")
+WINDOW_SIZE = QSize(1180, 760)
+MINIMUM_SIZE = QSize(960, 620)
+# The window's shortcuts, shown in the side list's and buttons' tooltips.
+SHORTCUTS = {"new_sale": "Ctrl+N", "sync_now": "F5", "search": "Ctrl+F"}
 
 
 def shop_close_due(now: datetime, shop_close: str, last_run: date | None) -> bool:
@@ -124,10 +127,30 @@ class MainWindow(QMainWindow):
         self._send_wanted = False  # something was queued since the last automatic send
         self._quitting = False
         self._attention_seen_count = 0  # for the tray's message when more need a manager
-        self.setWindowTitle(tr("Edge Uploader"))
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(QSize(960, 620))
-        self._fit_to_screen(QSize(1180, 760))
+        self._fit_to_screen()
+        self._build_content()
+        self._connect_sync()
+        self._add_shortcuts()
+        self._start_timers(status_interval_ms)
+        self.monitor: ConnectivityMonitor | None = None
+        if monitor:
+            self.monitor = ConnectivityMonitor(app.config.base_url, probe_interval_ms, self)
+            self.monitor.changed.connect(self.online_changed)
+            self.monitor.start()
+        self.tray = self._make_tray()
+        self.refresh_status()
+
+    def _fit_to_screen(self) -> None:
+        """Open at the usual size, but never larger than the screen's free area."""
+        screen = self.screen()
+        free = screen.availableGeometry().size() if screen is not None else WINDOW_SIZE
+        self.setMinimumSize(MINIMUM_SIZE.boundedTo(free))
+        self.resize(WINDOW_SIZE.boundedTo(free))
+
+    def _build_content(self) -> None:
+        """The side list, the screens and the status bar, in the current language."""
+        self.setWindowTitle(tr("Edge Uploader"))
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -140,25 +163,46 @@ class MainWindow(QMainWindow):
         self.status.online.setWordWrap(True)
         self._side_layout.insertWidget(2, self.status.online)
         self._update_store_label()
-        self._connect()
-        self._start_timers(status_interval_ms)
-        self.monitor: ConnectivityMonitor | None = None
-        if monitor:
-            self.monitor = ConnectivityMonitor(app.config.base_url, probe_interval_ms, self)
-            self.monitor.changed.connect(self.online_changed)
-            self.monitor.start()
-        self.tray = self._make_tray()
+        self._connect_pages()
+
+    def retranslate(self) -> None:
+        """Build the screens again in the language just switched to (no restart needed)."""
+        row = self.nav.currentRow()
+        self._build_content()
+        self.nav.setCurrentRow(row)
+        self.status.set_online(self._online)
         self.refresh_status()
 
-    def _fit_to_screen(self, wanted: QSize) -> None:
-        """Open at `wanted`, but never larger than the screen's free area."""
-        screen = self.screen() or QApplication.primaryScreen()
-        if screen is None:
-            self.resize(wanted)
-            return
-        room = screen.availableGeometry().size()
-        self.setMinimumSize(self.minimumSize().boundedTo(room))
-        self.resize(wanted.boundedTo(room))
+    def _add_shortcuts(self) -> None:
+        """New sale, Sync now and Search work from every screen."""
+        for name, slot in (
+            ("new_sale", self.new_sale),
+            ("sync_now", self.sync_now),
+            ("search", self.focus_search),
+        ):
+            action = QAction(self)
+            action.setObjectName(f"shortcut_{name}")
+            action.setShortcut(QKeySequence(SHORTCUTS[name]))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+    def new_sale(self) -> None:
+        self.show_page("sale")
+        self.sale_page.start_sale()
+
+    def sync_now(self) -> None:
+        self.show_page("sync")
+        self.sync_page.start_sync()
+
+    def focus_search(self) -> None:
+        if self.stack.currentWidget() is not self.blocklist_page:
+            self.show_page("transactions")
+        page = self.stack.currentWidget()
+        search = getattr(page, "search", None)
+        if search is not None:
+            search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            search.selectAll()
 
     def _build_side(self) -> QWidget:
         side = QWidget()
@@ -184,7 +228,13 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setIconSize(QSize(20, 20))
         side_layout.addWidget(self.nav, 1)
-        self.role_label = QLabel(tr("Cashiers take sales; other screens ask for the manager PIN."))
+        self.role_label = QLabel(
+            tr(
+                "Cashiers take sales. Voids, refunds, retries, card list changes and saving "
+                "the settings ask for the manager PIN."
+            )
+        )
+        self.role_label.setObjectName("role_label")
         self.role_label.setWordWrap(True)
         self.role_label.setContentsMargins(18, 0, 12, 0)
         self.role_label.setStyleSheet("color: #9fb3d1; font-size: 11px;")
@@ -204,31 +254,38 @@ class MainWindow(QMainWindow):
         self.settings_page = SettingsPage(app, self.gate)
         style = self.style()
         icons = QStyle.StandardPixmap
-        for page, text, icon in (
-            (self.sale_page, tr("New sale"), icons.SP_FileDialogNewFolder),
-            (self.transactions_page, tr("Transactions"), icons.SP_FileDialogDetailedView),
-            (self.blocklist_page, tr("Card block list"), icons.SP_MessageBoxWarning),
-            (self.sync_page, tr("Sync"), icons.SP_BrowserReload),
-            (self.settings_page, tr("Settings"), icons.SP_FileDialogInfoView),
+        for page, text, icon, key in (
+            (self.sale_page, tr("New sale"), icons.SP_FileDialogNewFolder, "new_sale"),
+            (self.transactions_page, tr("Transactions"), icons.SP_FileDialogDetailedView, ""),
+            (self.blocklist_page, tr("Card block list"), icons.SP_MessageBoxWarning, ""),
+            (self.sync_page, tr("Sync"), icons.SP_BrowserReload, "sync_now"),
+            (self.settings_page, tr("Settings"), icons.SP_FileDialogInfoView, ""),
         ):
             self.stack.addWidget(page)
-            QListWidgetItem(style.standardIcon(icon), text, self.nav)
+            item = QListWidgetItem(style.standardIcon(icon), text, self.nav)
+            if key:
+                item.setToolTip(f"{text} ({SHORTCUTS[key]})")
+        self.sync_page.sync_button.setToolTip(f"{tr('Sync now')} ({SHORTCUTS['sync_now']})")
+        for search in (self.transactions_page.search, self.blocklist_page.search):
+            search.setToolTip(f"{tr('Search')} ({SHORTCUTS['search']})")
         self.nav.currentRowChanged.connect(self._show_page)
         self.nav.setCurrentRow(0)
         return self.stack
 
-    def _connect(self) -> None:
+    def _connect_pages(self) -> None:
         self.sale_page.sale_queued.connect(self.queue_changed)
         self.transactions_page.changed.connect(self.queue_changed)
         self.blocklist_page.changed.connect(self.queue_changed)
         self.settings_page.saved.connect(self._settings_saved)
+        self.status.open_record.connect(self.open_record)
+        self.status.open_page.connect(self.show_page)
+
+    def _connect_sync(self) -> None:
         self.sync.started.connect(self._sync_started)
         self.sync.progress.connect(self._sync_progress)
         self.sync.finished.connect(self._sync_stopped)
         self.sync.locked.connect(self._sync_stopped)
         self.sync.failed.connect(self._sync_stopped)
-        self.status.open_record.connect(self.open_record)
-        self.status.open_page.connect(self.show_page)
 
     def _start_timers(self, status_interval_ms: int) -> None:
         self.status_timer = QTimer(self)
@@ -342,6 +399,9 @@ class MainWindow(QMainWindow):
         self.sync.start("auto")
 
     def _settings_saved(self) -> None:
+        if switch_language(self.app.config.language):
+            self.retranslate()
+            self.show_page("settings")
         self._update_store_label()
         if self.monitor is not None:
             self.monitor.set_base_url(self.app.config.base_url)
@@ -386,6 +446,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _sync_stopped(self, *_: Any) -> None:
         self.status.set_syncing(None)
+        self.sale_page.recheck_last()
         self.transactions_page.refresh()
         self.blocklist_page.reload()
         self.refresh_status()

@@ -38,6 +38,44 @@ OUTCOME_WORDS = {
 }
 
 
+# The gateway's answers as `gateway/errors.py` words them, listed so that they are translated;
+# `problem_words` shows any other text as the gateway gave it.
+GATEWAY_ANSWER_WORDS = (
+    "Declined by the gateway's risk checks.",
+    "Declined by the card issuer: the card was flagged as fraud.",
+    "Declined by the card issuer.",
+    "Declined by the card issuer: insufficient funds.",
+    "The gateway has no record of this transaction.",
+    "The amount is more than the gateway allows.",
+    "The currency does not match the store or the original sale.",
+    "The terminal is busy at the gateway; try again later.",
+    "The order is being closed at the gateway; try again later.",
+    "The bank key is not active yet; try again later.",
+    "The payment timed out at the bank; try again later.",
+)
+# First words of audit details (`storage`), shown translated in a record's history.
+AUDIT_WORDS = {
+    "sale": "Sale",
+    "void": "Void",
+    "refund": "Refund",
+    "brn": "Reference (BRN)",
+    "error": "Gateway code",
+}
+
+
+def problem_words(record: Any) -> str:
+    """What went wrong with a record, translated when it is one of the gateway's known words."""
+    return tr(record.error_desc) if record.error_desc else ""
+
+
+def audit_detail(detail: str | None) -> str:
+    if not detail:
+        return ""
+    first, _, rest = detail.partition(" ")
+    words = AUDIT_WORDS.get(first)
+    return f"{tr(words)} {rest}" if words else detail
+
+
 def state_words(state: str) -> str:
     return tr(STATE_WORDS.get(state, state))
 
@@ -81,7 +119,7 @@ def gateway_answer(record: Any) -> str:
     if state == "queued":
         text = tr("Not sent yet; it goes with the next sync.")
         if record.error_desc:
-            text += " " + tr("Last try: {problem}").format(problem=record.error_desc)
+            text += " " + tr("Last try: {problem}").format(problem=problem_words(record))
         if record.next_attempt_ts and record.next_attempt_ts > time.time():
             text += " " + tr("Next try after {time}.").format(
                 time=local_time(record.next_attempt_ts)
@@ -99,7 +137,7 @@ def gateway_answer(record: Any) -> str:
             text += " " + tr("It had already arrived earlier, so it was not charged twice.")
         return text
     if state == "held":
-        problem = record.error_desc or tr("no reason given")
+        problem = problem_words(record) or tr("no reason given")
         text = tr("Not accepted by the gateway: {problem}").format(problem=problem)
         if record.error_code:
             text += " " + tr("(gateway code {code})").format(code=record.error_code)
@@ -121,7 +159,7 @@ def gateway_answer(record: Any) -> str:
 def _failed_answer(record: Any) -> str:
     from edge_app.gateway.errors import is_decline
 
-    problem = record.error_desc or tr("no reason given")
+    problem = problem_words(record) or tr("no reason given")
     declined = is_decline(record.error_code)
     text = (tr("Declined: {problem}") if declined else tr("Refused: {problem}")).format(
         problem=problem

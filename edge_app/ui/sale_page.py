@@ -10,8 +10,8 @@ import re
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QElapsedTimer, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -22,11 +22,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from edge_app.ui.i18n import tr
+from edge_app.ui.i18n import say, tr
 from edge_app.ui.page import Page, button, combo, group, hint, line_edit
+from edge_app.ui.present import problem_words
 from edge_app.ui.widgets import FieldForm, errors_of
 
 COMMON_CURRENCIES = ("HKD", "USD", "CNY", "MOP", "TWD", "SGD", "JPY", "EUR", "GBP")
+# ISO 4217 fund and unit-of-account codes: not what a customer pays in.
+FUND_CODES = frozenset({"BOV", "CHE", "CHW", "CLF", "COU", "MXV", "USN", "UYI", "UYW"})
+CURRENCY_WORDS = {
+    "AUD": "Australian dollar",
+    "CAD": "Canadian dollar",
+    "CHF": "Swiss franc",
+    "CNY": "Chinese yuan",
+    "EUR": "Euro",
+    "GBP": "Pound sterling",
+    "HKD": "Hong Kong dollar",
+    "IDR": "Indonesian rupiah",
+    "INR": "Indian rupee",
+    "JPY": "Japanese yen",
+    "KRW": "South Korean won",
+    "MOP": "Macanese pataca",
+    "MYR": "Malaysian ringgit",
+    "NZD": "New Zealand dollar",
+    "PHP": "Philippine peso",
+    "SGD": "Singapore dollar",
+    "THB": "Thai baht",
+    "TWD": "New Taiwan dollar",
+    "USD": "US dollar",
+    "VND": "Vietnamese dong",
+}
+# An amount as typed: digits, then at most one point and four decimals (no signs, no letters).
+AMOUNT_PATTERN = r"[0-9]{0,12}([.][0-9]{0,4})?"
+SEARCH_RESET_MS = 1000
 READER_MODES = ("manual", "swipe", "contact", "contactless")
 READER_WORDS = {
     "manual": "Typed in (manual)",
@@ -49,6 +77,56 @@ def expiry_for_display(yymm: str) -> str:
     return f"{yymm[2:4]}/{yymm[0:2]}" if len(yymm) == 4 else yymm
 
 
+def currency_text(code: str) -> str:
+    name = CURRENCY_WORDS.get(code)
+    return f"{code} — {tr(name)}" if name else code
+
+
+class CurrencyBox(QComboBox):
+    """Currencies by code; typing letters selects the first code that starts with them (the
+    store's currencies come first), so "h" selects HKD and does not step on to HNL."""
+
+    def __init__(self, store_codes: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("currency")
+        self.setEditable(False)
+        codes = currency_order(store_codes)
+        for code in codes:
+            self.addItem(currency_text(code), code)
+        first = len([c for c in codes if c in store_codes])
+        if 0 < first < len(codes):
+            self.insertSeparator(first)
+        self._typed = ""
+        self._since = QElapsedTimer()
+
+    def code(self) -> str:
+        return str(self.currentData() or "")
+
+    def select(self, code: str) -> None:
+        index = self.findData(code)
+        self.setCurrentIndex(max(index, 0))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if (
+            len(text) == 1
+            and text.isalpha()
+            and not event.modifiers()
+            & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier)
+        ):
+            if not self._since.isValid() or self._since.elapsed() > SEARCH_RESET_MS:
+                self._typed = ""
+            self._since.start()
+            self._typed = (self._typed + text.upper())[:3]
+            for index in range(self.count()):
+                if str(self.itemData(index) or "").startswith(self._typed):
+                    self.setCurrentIndex(index)
+                    break
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 class SalePage(Page):
     """Amount, card and approval code; `sale_queued(uuid)` after a sale is stored."""
 
@@ -58,6 +136,7 @@ class SalePage(Page):
         super().__init__(tr("New sale"), parent, spacing=12)
         self.app = app
         self._swiped: Any = None  # Track2 of a swiped card; never shown in full
+        self.last_queued: tuple[str, str] | None = None  # (uuid, words) of the sale just queued
         self.add_banner("sale_banner")
         columns = QHBoxLayout()
         columns.setSpacing(18)
@@ -82,16 +161,15 @@ class SalePage(Page):
         layout.setVerticalSpacing(6)
         self.form = FieldForm(layout)
         self.amount = line_edit("amount", placeholder="0.00")
+        self.amount.setValidator(QRegularExpressionValidator(AMOUNT_PATTERN, self.amount))
         big = self.amount.font()
         big.setPointSizeF(big.pointSizeF() * 1.3)
         self.amount.setFont(big)
         self.form.add("amount", tr("Amount"), self.amount)
-        self.currency = QComboBox()
-        self.currency.setObjectName("currency")
-        self.currency.setEditable(False)
-        self.currency.addItems(_currencies())
+        self.currency = CurrencyBox(store_currencies(self.app))
         self.form.add("currency", tr("Currency"), self.currency)
         self.tips = line_edit("tips", placeholder=tr("optional"))
+        self.tips.setValidator(QRegularExpressionValidator(AMOUNT_PATTERN, self.tips))
         self.form.add("tips", tr("Tips"), self.tips)
         self.auth_code = line_edit("auth_code", placeholder=tr("optional"))
         self.form.add(
@@ -170,8 +248,44 @@ class SalePage(Page):
         self.clear_button.clicked.connect(self.clear_form)
         for edit in self._text_edits():
             edit.returnPressed.connect(self.submit)
+            edit.textEdited.connect(self._acting_again)
+        self.currency.activated.connect(self._acting_again)
+        self.reader_mode.activated.connect(self._acting_again)
 
     # -- behaviour --------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.amount.text():
+            self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def start_sale(self) -> None:
+        """A new sale: the form emptied (the store's first currency again), Amount focused."""
+        self.clear_form()
+
+    def _acting_again(self, *_: Any) -> None:
+        """The person types again: the last sale's message (or the error list) goes away."""
+        if self.banner.kind in ("success", "warning", "error"):
+            self.banner.clear_message()
+            self.last_queued = None
+
+    def recheck_last(self) -> None:
+        """After a sync: replace "Sale queued" by what became of that sale when it failed."""
+        if self.last_queued is None or not self.banner.isVisible():
+            return
+        uuid, text = self.last_queued
+        record = self.app.transaction(uuid)
+        if record is None or record.state.value not in ("failed", "held"):
+            return
+        words = (
+            tr("Declined: the sale of {sale} was not accepted by the gateway ({why}).")
+            if record.state.value == "failed"
+            else tr("Held: the sale of {sale} needs a manager on the Transactions screen ({why}).")
+        )
+        self.last_queued = None
+        self.banner.show_message(
+            words.format(sale=text, why=problem_words(record) or tr("no reason given")), "error"
+        )
 
     def mode(self) -> str:
         return str(self.reader_mode.currentData())
@@ -198,7 +312,7 @@ class SalePage(Page):
         try:
             track = parse_track2(raw)
         except ValidationError as exc:
-            self.card_form.errors["track2"].show_error(str(exc))
+            self.card_form.errors["track2"].show_error(say(exc))
             return
         self._swiped = track
         self.card_number.setText(mask_card_number(track.card_number))
@@ -234,7 +348,7 @@ class SalePage(Page):
         chip = mode in ("contact", "contactless")
         values: dict[str, Any] = {
             "amount": self.amount.text().strip(),
-            "currency": self.currency.currentText(),
+            "currency": self.currency.code(),
             "tips": self.tips.text().strip() or None,
             "reader_mode": mode,
             "card_number": self.card_number.text().replace(" ", "") or None,
@@ -277,17 +391,21 @@ class SalePage(Page):
             self._show_errors(errors_of(exc))
             return False
         masked = mask_card_number(values["card_number"]) if values["card_number"] else ""
-        text = tr("Sale queued: {amount} on card {card}. It is sent at the next sync.").format(
+        sale = tr("{amount} on card {card}").format(
             amount=f"{values['currency']} {values['amount']}", card=masked
         )
+        text = tr("Sale queued: {sale}. It is sent at the next sync.").format(sale=sale)
         for warning in capture.warnings:
-            text += "\n" + warning
+            text += "\n" + say(warning)
         self.clear_form()
         self.banner.show_message(text, "warning" if capture.warnings else "success")
+        self.last_queued = (capture.uuid, sale)
         self.sale_queued.emit(capture.uuid)
         return True
 
     def _show_errors(self, errors: dict[str, str]) -> None:
+        self.last_queued = None
+        self._focus_first(errors)
         left = self.form.show_errors(errors)
         left = self.card_form.show_errors(left)
         if "track2" in errors and self._swiped is not None:
@@ -297,22 +415,53 @@ class SalePage(Page):
         else:
             self.banner.show_message(tr("Please correct the fields marked in red."), "error")
 
+    def _focus_first(self, errors: dict[str, str]) -> None:
+        """Put the cursor in the first field (top to bottom) that has a problem."""
+        order = {
+            "amount": self.amount,
+            "currency": self.currency,
+            "tips": self.tips,
+            "auth_code": self.auth_code,
+            "reader_mode": self.reader_mode,
+            "track2": self.reader,
+            "card_number": self.card_number,
+            "expiry": self.expiry,
+            "cvv": self.cvv,
+            "card_sn": self.card_sn,
+            "icc": self.icc,
+        }
+        for name, widget in order.items():
+            if name in errors and widget.isVisibleTo(self):
+                widget.setFocus(Qt.FocusReason.OtherFocusReason)
+                if isinstance(widget, QLineEdit):
+                    widget.selectAll()
+                return
+
     def clear_form(self) -> None:
         self._forget_swiped()
         for edit in (*self._text_edits(), self.reader):
             edit.setText("")
         self.reader_mode.setCurrentIndex(0)
+        self.currency.setCurrentIndex(0)  # the last sale's currency is not carried over
         self.form.clear()
         self.card_form.clear()
         self.banner.clear_message()
         self.amount.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
-def _currencies() -> list[str]:
+def store_currencies(app: Any) -> list[str]:
+    """The currencies this store takes offline: those with a configured per-sale limit, in
+    the config's order."""
     try:
-        from edge_app.domain.money import MINOR_UNITS
-    except ImportError:  # pragma: no cover
+        return [str(code) for code in app.limits.per_transaction]
+    except Exception:  # no readable limits: the common ones
         return list(COMMON_CURRENCIES)
-    known = set(MINOR_UNITS)
-    rest = sorted(known - set(COMMON_CURRENCIES))
-    return [c for c in COMMON_CURRENCIES if c in known] + rest
+
+
+def currency_order(store_codes: list[str]) -> list[str]:
+    """The store's currencies first, then every other ISO 4217 code A-Z, without fund codes."""
+    from edge_app.domain.money import MINOR_UNITS
+
+    first = [c for c in store_codes if c in MINOR_UNITS]
+    rest = sorted(set(MINOR_UNITS) - set(first) - FUND_CODES)
+    return first + rest

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from edge_app.ui.i18n import LANGUAGES, tr
+from edge_app.ui.i18n import LANGUAGES, say, tr
 from edge_app.ui.page import Page, button, combo, group, line_edit
 from edge_app.ui.roles import has_manager_pin, pin_problem, set_manager_pin
 from edge_app.ui.widgets import FieldForm, ManagerGate, pin_edit
@@ -208,7 +208,7 @@ class SettingsPage(Page):
         )
         self.language = combo("language", ((name, code) for code, name in LANGUAGES.items()))
         send.add(
-            "language", tr("Language"), self.language, tr("Used the next time the window opens.")
+            "language", tr("Language"), self.language, tr("Changes when the settings are saved.")
         )
         self._register(send)
         return box
@@ -393,12 +393,12 @@ class SettingsPage(Page):
 
             limits_from_json(values["limits"])
         except ValidationError as exc:
-            self.show_field_error(getattr(exc, "field", None) or "limits", str(exc))
+            self.show_field_error(getattr(exc, "field", None) or "limits", say(exc))
             return False
         try:
             self.app.update_config(**values)
         except ValidationError as exc:
-            self.show_field_error(getattr(exc, "field", None) or "", str(exc))
+            self.show_field_error(getattr(exc, "field", None) or "", say(exc))
             return False
         except Exception as exc:
             self.banner.show_message(plain_error(exc), "error")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -33,6 +34,23 @@ STEP_WORDS = {
     "Waiting for pending results": "Waiting for pending results",
     "Sending card list changes": "Sending card list changes",
     "Finished": "Finished",
+}
+# policy.reason_code of what stopped a run or makes a request go again: one line for a person.
+REASON_WORDS = {
+    "unreachable": "The gateway cannot be reached: check this PC's network connection, or the "
+    "gateway address in Settings.",
+    "interrupted": "The connection to the gateway broke off before its answer arrived; the "
+    "records go again with the same ids, which are never charged twice.",
+    "server_error": "The gateway has a problem on its side (a server error); the records go "
+    "again later.",
+    "rate_limited": "The gateway asked to slow down; the rest goes at the next sync.",
+    "bad_answer": "The gateway's answer could not be read; check the gateway address in Settings.",
+    "login": "The gateway refused the login: log in again with the button above.",
+    "store_config": "The gateway has no card list set up for this store; ask the payment provider.",
+    "refused": "The gateway refused the request; if it happens again, ask the payment provider.",
+    "busy": "Another program was writing to the queue (for example a large import); sync "
+    "again when it is done.",
+    "cancelled": "The sync was cancelled; the rest stays queued.",
 }
 TRIGGER_WORDS = {
     "window": "This window",
@@ -100,10 +118,27 @@ class SyncPage(Page):
         self.progress.setFormat(tr("%v of %m"))
         self.progress.setTextVisible(False)  # shown once a run reports its first count
         run.addWidget(self.progress)
+        self.retry = QLabel()
+        self.retry.setObjectName("sync_retry")
+        self.retry.setWordWrap(True)
+        self.retry.setStyleSheet("color: #6b4500;")
+        self.retry.setVisible(False)
+        run.addWidget(self.retry)
+        self._retry_at = 0.0
+        self._retry_text = ""
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setInterval(1000)
+        self.retry_timer.timeout.connect(self._tick_retry)
         return box
 
     def _build_result(self) -> QGroupBox:
         box, result = group(tr("Last result"), QVBoxLayout)
+        self.reason = QLabel()
+        self.reason.setObjectName("sync_reason")
+        self.reason.setWordWrap(True)
+        self.reason.setStyleSheet("font-weight: bold;")
+        self.reason.setVisible(False)
+        result.addWidget(self.reason)
         self.result = QLabel(tr("No sync has run in this window yet."))
         self.result.setObjectName("sync_result")
         self.result.setWordWrap(True)
@@ -152,16 +187,41 @@ class SyncPage(Page):
 
     @Slot(object)
     def _progress(self, progress: Any) -> None:
+        if getattr(progress, "retry_in", 0) > 0:
+            self._show_retry(progress)
+            return
+        self._stop_retry()
         total = max(progress.total, 1)
         self.progress.setTextVisible(True)
         self.progress.setRange(0, total)
         self.progress.setValue(min(progress.done, total))
-        text = tr(STEP_WORDS.get(progress.step, progress.step))
-        if progress.message:
-            text += f" — {progress.message}"
-        self.step.setText(text)
+        self.step.setText(tr(STEP_WORDS.get(progress.step, progress.step)))
+
+    def _show_retry(self, progress: Any) -> None:
+        """A request failed and goes again soon: say why and count down to the next try."""
+        why = tr(REASON_WORDS.get(progress.reason, REASON_WORDS["refused"]))
+        self._retry_text = why
+        self._retry_attempt = int(progress.attempt)
+        self._retry_at = time.monotonic() + float(progress.retry_in)
+        self.retry.setToolTip(str(progress.message))
+        self._tick_retry()
+        self.retry.setVisible(True)
+        self.retry_timer.start()
+
+    def _tick_retry(self) -> None:
+        left = max(0, round(self._retry_at - time.monotonic()))
+        self.retry.setText(
+            tr("Trying again in {seconds} s (try {n}). {why}").format(
+                seconds=left, n=self._retry_attempt + 1, why=self._retry_text
+            )
+        )
+
+    def _stop_retry(self) -> None:
+        self.retry_timer.stop()
+        self.retry.setVisible(False)
 
     def _stopped(self) -> None:
+        self._stop_retry()
         self.sync_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         if self.progress.maximum() == 0:
@@ -174,8 +234,15 @@ class SyncPage(Page):
         self._show_last = False  # this run's result stays shown
         self._stopped()
         data = summary.to_json()
-        self.step.setText(tr("Finished."))
         self._show_result(data)
+        if nothing_sent(data):
+            self.step.setText(tr("Nothing to send."))
+            self.progress.setTextVisible(False)
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.banner.show_message(tr("Nothing was waiting to be sent."), "info")
+            return
+        self.step.setText(tr("Finished."))
         kind = {"done": "success", "needs_attention": "error"}.get(str(data["outcome"]), "warning")
         self.banner.show_message(
             tr("Sync finished: {outcome}.").format(outcome=outcome_words(str(data["outcome"]))),
@@ -185,6 +252,9 @@ class SyncPage(Page):
     def _show_result(self, data: dict[str, Any], heading: str | None = None) -> None:
         lines = summary_lines(data)
         self.result.setText("\n".join([heading, *lines] if heading else lines))
+        reason = REASON_WORDS.get(str(data.get("reason") or ""))
+        self.reason.setText(tr(reason) if reason else "")
+        self.reason.setVisible(bool(reason))
         needs_person = [str(x) for x in data.get("needs_attention") or []]
         later = [str(x) for x in data.get("retry_later") or []]
         self.attention.clear()
@@ -292,3 +362,19 @@ class SyncPage(Page):
             )
             for column, text in enumerate(cells):
                 self.history.setItem(row, column, QTableWidgetItem(text))
+
+
+def nothing_sent(data: dict[str, Any]) -> bool:
+    """A run that found nothing to send and left nothing behind."""
+    counts = (
+        "uploaded",
+        "duplicates",
+        "failed",
+        "held",
+        "pending",
+        "left_queued",
+        "blocklist_sent",
+        "blocklist_left",
+        "blocklist_failed",
+    )
+    return data.get("outcome") == "done" and not any(data.get(name) for name in counts)

@@ -49,11 +49,13 @@ from edge_app.ui.page import (
 )
 from edge_app.ui.present import (
     STATE_COLOURS,
+    audit_detail,
     captured_time,
     gateway_answer,
     kind_words,
     local_time,
     money,
+    problem_words,
     record_state_words,
     state_words,
 )
@@ -76,6 +78,8 @@ DETAIL_WORDS = {
     "kind": "Type",
     "state": "State",
     "amount": "Amount",
+    "refunded": "Refunded",
+    "remaining": "Left to refund",
     "tips": "Tips",
     "card": "Card",
     "auth_code": "Approval code",
@@ -237,10 +241,12 @@ class TransactionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             colour = STATE_COLOURS.get(record.state.value)
             return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3 and record.kind.value == "refund":
+            return QBrush(QColor(REFUND_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and column == 6 and record.error_desc:
-            return record.error_desc
+            return problem_words(record)
         return None
 
     @staticmethod
@@ -252,13 +258,13 @@ class TransactionsModel(QAbstractTableModel):
         if column == 2:
             return record_state_words(record)
         if column == 3:
-            return money(record.amount, record.currency)
+            return signed_money(record)
         if column == 4:
             return record.masked_card or ""
         if column == 5:
             return record.brn or ""
         if column == 6:
-            return record.error_desc or ""
+            return problem_words(record)
         return ""
 
 
@@ -331,7 +337,7 @@ class TransactionsPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
         self.table.setModel(self.model)
-        list_table(self.table, "tx_table", (124, 46, 108, 86, 124, 110))
+        list_table(self.table, "tx_table", column_widths(self.table))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setDefaultSectionSize(26)
         left_layout.addWidget(self.table)
@@ -370,17 +376,22 @@ class TransactionsPage(Page):
         self.detail: dict[str, QLabel | QLineEdit] = {}
         for key, text in DETAIL_WORDS.items():
             value: QLabel | QLineEdit
-            if key == "uuid":  # long: a frameless read-only line scrolls and copies in full
+            if key == "uuid":  # long: a frameless read-only line that copies in full
                 value = QLineEdit()
                 value.setReadOnly(True)
                 value.setFrame(False)
                 value.setStyleSheet("background: transparent; min-height: 0; padding: 0;")
+                font = value.font()
+                font.setPointSizeF(font.pointSizeF() * 0.9)
+                value.setFont(font)
+                value.setMinimumWidth(value.fontMetrics().horizontalAdvance("0" * 37))
             else:
                 value = QLabel()
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setObjectName(f"detail_{key}")
             form.addRow(tr(text), value)
             self.detail[key] = value
+        self.detail_form = form
         return box
 
     def _build_actions(self) -> QHBoxLayout:
@@ -534,6 +545,7 @@ class TransactionsPage(Page):
         if record is None:
             for value in self.detail.values():
                 value.setText("")
+            self._show_refunds(record, None)
             self.answer.setText(tr("Select a transaction to see its details."))
             for action in self._action_buttons():
                 action.setEnabled(False)
@@ -541,24 +553,37 @@ class TransactionsPage(Page):
         self._show_record(record)
         asked, app, uuid = self._details_asked, self.app, record.uuid
         self.runner.submit(
-            lambda: (app.transaction(uuid), app.audit_trail(uuid)),
+            lambda: (app.transaction(uuid), app.audit_trail(uuid), app.sale_status(uuid)),
             lambda found: self._details_read(asked, found),
             lambda exc: self.banner.show_message(plain_error(exc), "error"),
         )
 
-    def _details_read(self, asked: int, found: tuple[Any, list[Any]]) -> None:
+    def _details_read(self, asked: int, found: tuple[Any, list[Any], Any]) -> None:
         if asked != self._details_asked:
             return  # another record was selected (or the list reloaded) meanwhile
-        record, trail = found
+        record, trail, status = found
         if record is not None:
-            self._show_record(record)
+            self._show_record(record, status)
         self._show_trail(trail)
 
-    def _show_record(self, record: Any) -> None:
+    def _show_refunds(self, record: Any, status: Any) -> None:
+        """A sale's refunded and remaining amounts (rows hidden for other records)."""
+        shown = status is not None and record.kind.value == "sale"
+        for key in ("refunded", "remaining"):
+            self.detail_form.setRowVisible(self.detail[key], shown)
+        if shown:
+            left = status.amount - status.refunded_total
+            self.detail["refunded"].setText(money(status.refunded_total, status.currency))
+            self.detail["remaining"].setText(
+                tr("nothing (voided)") if status.voided else money(left, status.currency)
+            )
+
+    def _show_record(self, record: Any, status: Any = None) -> None:
         d = self.detail
+        self._show_refunds(record, status)
         d["kind"].setText(kind_words(record.kind.value))
         d["state"].setText(record_state_words(record))
-        d["amount"].setText(money(record.amount, record.currency))
+        d["amount"].setText(signed_money(record))
         d["tips"].setText(money(record.tips, record.currency))
         d["card"].setText(record.masked_card or "")
         d["auth_code"].setText(record.auth_code or "")
@@ -588,10 +613,10 @@ class TransactionsPage(Page):
                     to_state
                 )
             item = QTreeWidgetItem(
-                self.trail, [local_time(at_ts, "%m-%d %H:%M:%S"), what, detail or ""]
+                self.trail, [local_time(at_ts, "%m-%d %H:%M:%S"), what, audit_detail(detail)]
             )
             item.setToolTip(1, what)
-            item.setToolTip(2, detail or "")
+            item.setToolTip(2, audit_detail(detail))
 
     # -- manager actions ----------------------------------------------------------------------
 
@@ -644,14 +669,17 @@ class TransactionsPage(Page):
                     return plain_error(exc)
                 return None
 
+            status = self.app.sale_status(rec.uuid)
+            left = (status.amount - status.refunded_total) if status is not None else rec.amount
             if not self.prompts.ask(
                 self,
                 tr("Refund"),
-                tr("How much to refund of {amount}?").format(
-                    amount=money(rec.amount, rec.currency)
+                tr("How much to refund of {amount}? Left to refund: {left}.").format(
+                    amount=money(rec.amount, rec.currency), left=money(left, rec.currency)
                 ),
                 tr("Refund amount"),
                 check,
+                text=plain_amount(left, rec.currency),
             ):
                 return ""
             return tr("Refund queued; it is sent at the next sync.")
@@ -703,6 +731,44 @@ class TransactionsPage(Page):
             return done
 
         self._act(action, work)
+
+
+REFUND_COLOUR = "#8a1020"
+
+
+def signed_money(record: Any) -> str:
+    """A record's amount; a refund's as money going back (negative)."""
+    text = money(record.amount, record.currency)
+    if text and record.kind.value == "refund":
+        code, _, amount = text.partition(" ")
+        return f"{code} -{amount}"
+    return text
+
+
+def plain_amount(amount: Any, currency: str | None) -> str:
+    text = money(amount, currency)
+    return text.partition(" ")[2] if currency else text
+
+
+def column_widths(table: QTableView) -> tuple[int, ...]:
+    """Widths that fit the longest text each column can hold, in the current language."""
+    from edge_app.ui.present import KIND_WORDS, STATE_WORDS
+
+    metrics = table.fontMetrics()
+    pad = 18
+
+    def widest(texts: Any) -> int:
+        return max(metrics.horizontalAdvance(t) for t in texts) + pad
+
+    headers = [tr(c) for c in TransactionsModel.COLUMNS]
+    return (
+        widest(["2026-12-31 23:59", headers[0]]),
+        widest([*(tr(w) for w in KIND_WORDS.values()), headers[1]]),
+        widest([*(tr(w) for w in STATE_WORDS.values()), headers[2]]),
+        widest(["HKD -99,999,999.00", headers[3]]),
+        widest(["451461******4854", headers[4]]),
+        widest(["9179620669700000001", headers[5]]),
+    )
 
 
 def _day_start(day: QDate) -> float:

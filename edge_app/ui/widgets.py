@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from edge_app.ui.i18n import tr
+from edge_app.ui.i18n import say, tr
 from edge_app.ui.roles import (
     PinGuard,
     SettingsStore,
@@ -142,9 +142,9 @@ def errors_of(exc: BaseException) -> dict[str, str]:
     from edge_app.domain.errors import FormErrors
 
     if isinstance(exc, FormErrors):
-        return dict(exc.errors)
+        return {name: say(text) for name, text in exc.messages.items()}
     field = getattr(exc, "field", None)
-    return {field or "": str(exc)}
+    return {field or "": say(exc)}
 
 
 def heading(text: str) -> QLabel:
@@ -169,15 +169,16 @@ class AskDialog(QDialog):
         *,
         password: bool = False,
         digits: bool = False,
+        text: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(380)
         self._check = check
         layout = QVBoxLayout(self)
-        text = QLabel(prompt)
-        text.setWordWrap(True)
-        layout.addWidget(text)
+        question = QLabel(prompt)
+        question.setWordWrap(True)
+        layout.addWidget(question)
         form = QFormLayout()
         self.edit = QLineEdit()
         self.edit.setObjectName("ask_input")
@@ -185,6 +186,9 @@ class AskDialog(QDialog):
             self.edit.setEchoMode(QLineEdit.EchoMode.Password)
         if digits:
             self.edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,8}", self.edit))
+        self.edit.setText(text)
+        self.edit.selectAll()
+        self._password = password
         form.addRow(label, self.edit)
         layout.addLayout(form)
         self.error = ErrorLabel()
@@ -199,7 +203,8 @@ class AskDialog(QDialog):
     def try_accept(self) -> None:
         problem = self._check(self.edit.text())
         if problem:
-            self.edit.setText("")
+            if self._password:
+                self.edit.setText("")  # a secret is typed again; anything else is kept
             self.error.show_error(problem)
             return
         self.edit.setText("")
@@ -269,8 +274,11 @@ class Prompts:
         *,
         password: bool = False,
         digits: bool = False,
+        text: str = "",
     ) -> bool:
-        dialog = AskDialog(parent, title, prompt, label, check, password=password, digits=digits)
+        dialog = AskDialog(
+            parent, title, prompt, label, check, password=password, digits=digits, text=text
+        )
         return dialog.exec() == QDialog.DialogCode.Accepted
 
     def new_pin(self, parent: QWidget | None, prompt: str) -> str | None:

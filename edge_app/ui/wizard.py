@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from edge_app.ui.i18n import app_icon, tr
+from edge_app.ui.i18n import LANGUAGES, app_icon, current_language, say, switch_language, tr
 from edge_app.ui.page import hint, line_edit
 from edge_app.ui.roles import pin_problem, set_manager_pin
 from edge_app.ui.settings_page import ENVIRONMENT_WORDS
@@ -37,6 +37,7 @@ KEY_STORES = (
     ("env", "In the EDGE_APP_DB_KEY environment variable (for servers)"),
 )
 MIN_PASSPHRASE = 8
+LANGUAGE_CHANGED = 7  # the wizard's result when it must be opened again in another language
 ENVIRONMENT_HINTS = {
     "production": "Real card payments of a live store.",
     "develop": "The payment provider's test system, with test cards only.",
@@ -71,6 +72,12 @@ class EnvironmentPage(QWizardPage):
         for name in ("production", "develop", "sandbox", "custom"):
             self.environment.addItem(tr(ENVIRONMENT_WORDS[name]), name)
         self.env_hint = hint("")
+        self.language = QComboBox()
+        self.language.setObjectName("wizard_language")
+        for code, words in LANGUAGES.items():
+            self.language.addItem(words, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(current_language())))
+        self.form.add("language", tr("Language"), self.language)
         self.form.add("environment", tr("Environment"), self.environment)
         layout.addRow("", self.env_hint)
         self.base_url = QLineEdit()
@@ -139,7 +146,7 @@ class EnvironmentPage(QWizardPage):
                     try:
                         check_url_allowed(text, field)
                     except ValidationError as exc:
-                        errors[field] = str(exc)
+                        errors[field] = say(exc)
         if self.name() == "custom":
             if not self.client_id.text().strip():
                 errors["client_id"] = tr("Type the client id your payment provider gave you.")
@@ -267,7 +274,20 @@ class SecurityPage(QWizardPage):
             self.key_group.addButton(choice)
             self.key_buttons[name] = choice
             keys.addWidget(choice)
-        self.key_buttons["keyring"].setChecked(True)
+        from storage.keys import keyring_available
+
+        self.has_keyring = keyring_available()
+        self.key_buttons["keyring"].setEnabled(self.has_keyring)
+        self.key_buttons["keyring" if self.has_keyring else "file"].setChecked(True)
+        if not self.has_keyring:
+            keys.addWidget(
+                hint(
+                    tr(
+                        "No keyring was found on this computer, so the key is kept in a file "
+                        "protected by your passphrase."
+                    )
+                )
+            )
         env_set = bool(os.environ.get("EDGE_APP_DB_KEY"))
         keys.addWidget(
             hint(
@@ -311,6 +331,17 @@ class SecurityPage(QWizardPage):
         try:
             self._wizard.create_installation()
         except Exception as exc:
+            if getattr(getattr(exc, "msg", None), "id", "") == "key.no_keyring":
+                # The command line's sentence names its flag; a window user picks a button.
+                self.form.show_errors(
+                    {
+                        "key_store": tr(
+                            "No OS keyring is available on this computer; choose the "
+                            "passphrase file instead."
+                        )
+                    }
+                )
+                return False
             left = self.form.show_errors(
                 {k if k != "" else "key_store": v for k, v in errors_of(exc).items()}
             )
@@ -405,12 +436,25 @@ class SetupWizard(QWizard):
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setPixmap(QWizard.WizardPixmap.LogoPixmap, app_icon().pixmap(48, 48))
         self.setMinimumSize(640, 520)
+        self._add_pages()
+
+    def _add_pages(self) -> None:
         self.environment_page = EnvironmentPage()
         self.store_page = StorePage()
         self.security_page = SecurityPage(self)
         self.done_page = DonePage(self)
         for page in (self.environment_page, self.store_page, self.security_page, self.done_page):
             self.addPage(page)
+        self.environment_page.language.currentIndexChanged.connect(self._language_chosen)
+
+    def language(self) -> str:
+        return str(self.environment_page.language.currentData())
+
+    def _language_chosen(self) -> None:
+        """Show the wizard again in the language just chosen, at once (it is the first page):
+        the wizard closes with LANGUAGE_CHANGED and `run_gui` opens a new one."""
+        if switch_language(self.language()):
+            QTimer.singleShot(0, lambda: self.done(LANGUAGE_CHANGED))
 
     def create_installation(self) -> None:
         from edge_app.services import App, InitSettings
@@ -434,6 +478,8 @@ class SetupWizard(QWizard):
         )
         passphrase = security.passphrase.text()
         self.app = App.init(self.home, settings, passphrase_provider=lambda: passphrase)
+        if self.language() != "en":
+            self.app.update_config(language=self.language())
         set_manager_pin(self.app.secure_settings(), security.pin.text())
         self.password = store.password.text()
         for edit in (

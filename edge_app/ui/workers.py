@@ -179,9 +179,13 @@ def plain_error(exc: BaseException) -> str:
     from storage.errors import StorageError
 
     expected = (ValidationError, StorageError, OSError, GatewayError)
+    from edge_app.ui.i18n import say, tr
+
     if isinstance(exc, expected) and str(exc):
-        return str(exc)
-    return f"Something went wrong ({type(exc).__name__}); see the log for details."
+        return say(exc)
+    return tr("Something went wrong ({kind}); see the log for details.").format(
+        kind=type(exc).__name__
+    )
 
 
 class _Prober(QObject):

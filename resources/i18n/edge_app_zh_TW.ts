@@ -4,6 +4,378 @@
   <context>
     <name>EdgeUploader</name>
     <message>
+      <source>Amount</source>
+      <translation>金額</translation>
+    </message>
+    <message>
+      <source>Tips</source>
+      <translation>小費</translation>
+    </message>
+    <message>
+      <source>Refund amount</source>
+      <translation>退款金額</translation>
+    </message>
+    <message>
+      <source>1 hour</source>
+      <translation>1 小時</translation>
+    </message>
+    <message>
+      <source>base_url</source>
+      <translation>付款地址</translation>
+    </message>
+    <message>
+      <source>login_url</source>
+      <translation>登入地址</translation>
+    </message>
+    <message>
+      <source>{n} hours</source>
+      <translation>{n} 小時</translation>
+    </message>
+    <message>
+      <source>Unknown currency '{code}'; use a three-letter ISO 4217 code such as HKD.</source>
+      <translation>不明的貨幣「{code}」；請用三個字母的 ISO 4217 代碼，例如 HKD。</translation>
+    </message>
+    <message>
+      <source>{label} is required.</source>
+      <translation>必須填寫{label}。</translation>
+    </message>
+    <message>
+      <source>{label} must be a number such as 12.50.</source>
+      <translation>{label}必須是數字，例如 12.50。</translation>
+    </message>
+    <message>
+      <source>{label} must not have a sign; type it as 12.50.</source>
+      <translation>{label}不可有正負號；請輸入如 12.50。</translation>
+    </message>
+    <message>
+      <source>{label} must be written without thousands separators, for example 1200.50.</source>
+      <translation>{label}不可有千位分隔符號，例如 1200.50。</translation>
+    </message>
+    <message>
+      <source>{label} must be a plain number such as 12.50, without exponent notation.</source>
+      <translation>{label}必須是一般數字，例如 12.50，不可用科學記號。</translation>
+    </message>
+    <message>
+      <source>{label} is too large; use at most {digits} digits before the decimal point.</source>
+      <translation>{label}太大；小數點前最多 {digits} 位數。</translation>
+    </message>
+    <message>
+      <source>{label} must be greater than zero.</source>
+      <translation>{label}必須大於零。</translation>
+    </message>
+    <message>
+      <source>{currency} amounts have no decimal places.</source>
+      <translation>{currency} 金額沒有小數位。</translation>
+    </message>
+    <message>
+      <source>{currency} amounts have at most 1 decimal place.</source>
+      <translation>{currency} 金額最多 1 位小數。</translation>
+    </message>
+    <message>
+      <source>{currency} amounts have at most {digits} decimal places.</source>
+      <translation>{currency} 金額最多 {digits} 位小數。</translation>
+    </message>
+    <message>
+      <source>Amount must be a finite number.</source>
+      <translation>金額必須是有限的數字。</translation>
+    </message>
+    <message>
+      <source>Amount is too large to write out.</source>
+      <translation>金額太大，無法寫出。</translation>
+    </message>
+    <message>
+      <source>Card number is required.</source>
+      <translation>必須填寫卡號。</translation>
+    </message>
+    <message>
+      <source>Card number must be 12 to 19 digits.</source>
+      <translation>卡號必須是 12 至 19 位數字。</translation>
+    </message>
+    <message>
+      <source>Card number is not valid (check digit mismatch); check it was typed correctly.</source>
+      <translation>卡號無效（檢查碼不符）；請確認輸入是否正確。</translation>
+    </message>
+    <message>
+      <source>Card number does not match the card reader data.</source>
+      <translation>卡號與讀卡機資料不符。</translation>
+    </message>
+    <message>
+      <source>Expiry is required.</source>
+      <translation>必須填寫有效期限。</translation>
+    </message>
+    <message>
+      <source>Expiry must be four digits YYMM, for example 2712.</source>
+      <translation>有效期限必須是四位數字 YYMM（年月），例如 2712。</translation>
+    </message>
+    <message>
+      <source>Expiry month must be 01 to 12; write the expiry as YYMM, for example 2712.</source>
+      <translation>有效期限的月份必須是 01 至 12；請寫成 YYMM（年月），例如 2712。</translation>
+    </message>
+    <message>
+      <source>Card expired in {month}/{year}.</source>
+      <translation>此卡已於 {month}/{year} 到期。</translation>
+    </message>
+    <message>
+      <source>Expiry does not match the card reader data.</source>
+      <translation>有效期限與讀卡機資料不符。</translation>
+    </message>
+    <message>
+      <source>CVV is required.</source>
+      <translation>必須填寫安全碼（CVV）。</translation>
+    </message>
+    <message>
+      <source>CVV must be 3 or 4 digits.</source>
+      <translation>安全碼（CVV）必須是 3 或 4 位數字。</translation>
+    </message>
+    <message>
+      <source>Card reader data (track 2) is empty; read the card again.</source>
+      <translation>讀卡機資料（磁軌 2）是空的；請重新讀卡。</translation>
+    </message>
+    <message>
+      <source>Card reader data is not a valid track 2 (card number, '=', YYMM, service code); read the card again.</source>
+      <translation>讀卡機資料不是有效的磁軌 2（卡號、「=」、YYMM、服務碼）；請重新讀卡。</translation>
+    </message>
+    <message>
+      <source>The card number in the card reader data is not valid; read the card again.</source>
+      <translation>讀卡機資料中的卡號無效；請重新讀卡。</translation>
+    </message>
+    <message>
+      <source>The expiry in the card reader data is not a valid YYMM; read the card again.</source>
+      <translation>讀卡機資料中的有效期限不是有效的 YYMM；請重新讀卡。</translation>
+    </message>
+    <message>
+      <source>Card reader data (track 2) is required for {mode}; read the card.</source>
+      <translation>{mode}需要讀卡機資料（磁軌 2）；請讀卡。</translation>
+    </message>
+    <message>
+      <source>Reader mode must be one of manual, swipe, contact or contactless.</source>
+      <translation>讀卡方式必須是手動輸入、刷卡、插卡或感應其中之一。</translation>
+    </message>
+    <message>
+      <source>Card sequence number must be 1 to 3 digits, as the card reader gives it.</source>
+      <translation>卡片序號必須是讀卡機提供的 1 至 3 位數字。</translation>
+    </message>
+    <message>
+      <source>Card sequence number is required for {mode}; read the card.</source>
+      <translation>{mode}需要卡片序號；請讀卡。</translation>
+    </message>
+    <message>
+      <source>Chip data is too long; it can be at most {n} hex characters.</source>
+      <translation>晶片資料太長；最多 {n} 個十六進位字元。</translation>
+    </message>
+    <message>
+      <source>Chip data must be hexadecimal digits in pairs, as the card reader gives it.</source>
+      <translation>晶片資料必須是讀卡機提供的成對十六進位數字。</translation>
+    </message>
+    <message>
+      <source>Chip data (ICC) is required for {mode}; read the card.</source>
+      <translation>{mode}需要晶片資料（ICC）；請讀卡。</translation>
+    </message>
+    <message>
+      <source>Cardholder name can be at most {n} characters.</source>
+      <translation>持卡人姓名最多 {n} 個字元。</translation>
+    </message>
+    <message>
+      <source>Cardholder name contains characters that cannot be printed.</source>
+      <translation>持卡人姓名含有無法列印的字元。</translation>
+    </message>
+    <message>
+      <source>manual</source>
+      <translation>手動輸入</translation>
+    </message>
+    <message>
+      <source>swipe</source>
+      <translation>刷卡</translation>
+    </message>
+    <message>
+      <source>contact</source>
+      <translation>插卡</translation>
+    </message>
+    <message>
+      <source>contactless</source>
+      <translation>感應</translation>
+    </message>
+    <message>
+      <source>Authorization code must be 1 to 12 letters or digits.</source>
+      <translation>授權碼必須是 1 至 12 個字母或數字。</translation>
+    </message>
+    <message>
+      <source>UUID must be 32 hex digits in the form 123e4567-e89b-12d3-a456-426614174000.</source>
+      <translation>UUID 必須是 32 個十六進位數字，格式如 123e4567-e89b-12d3-a456-426614174000。</translation>
+    </message>
+    <message>
+      <source>This sale was declined or cancelled, so there is nothing to void.</source>
+      <translation>此筆銷售已被拒絕或取消，沒有可作廢的款項。</translation>
+    </message>
+    <message>
+      <source>This sale is already voided.</source>
+      <translation>此筆銷售已作廢。</translation>
+    </message>
+    <message>
+      <source>This sale already has a refund, so it cannot be voided; refund the rest instead.</source>
+      <translation>此筆銷售已有退款，因此無法作廢；請改為退還剩餘金額。</translation>
+    </message>
+    <message>
+      <source>This sale was declined or cancelled, so there is nothing to refund.</source>
+      <translation>此筆銷售已被拒絕或取消，沒有可退款的款項。</translation>
+    </message>
+    <message>
+      <source>This sale is voided, so there is nothing to refund.</source>
+      <translation>此筆銷售已作廢，沒有可退款的款項。</translation>
+    </message>
+    <message>
+      <source>Refund amount must be greater than zero.</source>
+      <translation>退款金額必須大於零。</translation>
+    </message>
+    <message>
+      <source>This sale is already fully refunded.</source>
+      <translation>此筆銷售已全額退款。</translation>
+    </message>
+    <message>
+      <source>Refund exceeds what is left to refund on this sale ({left}).</source>
+      <translation>退款超過此筆銷售剩餘可退的金額（{left}）。</translation>
+    </message>
+    <message>
+      <source>Only held or failed transactions can be retried.</source>
+      <translation>只有暫停或失敗的交易可以重試。</translation>
+    </message>
+    <message>
+      <source>This sale's card data was erased after its final answer; take a new sale instead.</source>
+      <translation>此筆銷售的卡片資料已在最終結果後清除；請改為新增一筆銷售。</translation>
+    </message>
+    <message>
+      <source>Only transactions held for a manager can be given up.</source>
+      <translation>只有暫停待經理處理的交易可以放棄。</translation>
+    </message>
+    <message>
+      <source>This card is on the store's block list; ask for another card.</source>
+      <translation>此卡在本店的封鎖名單上；請客人改用另一張卡。</translation>
+    </message>
+    <message>
+      <source>This card is not on the store's allowed list; ask for another card.</source>
+      <translation>此卡不在本店的允許名單上；請客人改用另一張卡。</translation>
+    </message>
+    <message>
+      <source>Give at least one card number.</source>
+      <translation>請至少輸入一個卡號。</translation>
+    </message>
+    <message>
+      <source>Argument {index}: {problem}</source>
+      <translation>第 {index} 個卡號：{problem}</translation>
+    </message>
+    <message>
+      <source>The oldest unsent record is older than {hours}; sync before taking new offline payments.</source>
+      <translation>最舊的未傳送紀錄已超過 {hours}；請先同步再接受新的離線付款。</translation>
+    </message>
+    <message>
+      <source>Offline sales in {currency} are limited to {cap} each (amount plus tips); take a smaller payment or wait until the gateway is reachable.</source>
+      <translation>{currency} 離線銷售每筆上限為 {cap}（金額加小費）；請收取較小金額，或等到可連上閘道。</translation>
+    </message>
+    <message>
+      <source>This PC already holds {stored} of unsent payments and the offline limit is {total}; sync before taking this payment.</source>
+      <translation>本電腦已有 {stored} 未傳送的付款，離線上限為 {total}；請先同步再接受這筆付款。</translation>
+    </message>
+    <message>
+      <source>The oldest unsent record is older than {warn}; sync soon, new offline payments are refused after {refuse}.</source>
+      <translation>最舊的未傳送紀錄已超過 {warn}；請盡快同步，超過 {refuse} 後將拒絕新的離線付款。</translation>
+    </message>
+    <message>
+      <source>Offline sales in {currency} are not allowed on this PC: it has no offline limit for {currency}. A manager can allow them by adding an offline limit for {currency} in Settings.</source>
+      <translation>本電腦不接受 {currency} 的離線銷售：沒有設定 {currency} 的離線上限。經理可在「設定」中為 {currency} 加入離線上限後允許。</translation>
+    </message>
+    <message>
+      <source>Unsent {currency} payments now add up to {sum} of the {total} offline limit; sync soon.</source>
+      <translation>未傳送的 {currency} 付款已累計 {sum}（離線上限 {total}）；請盡快同步。</translation>
+    </message>
+    <message>
+      <source>Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.</source>
+      <translation>門市 ID 必須是 1 到 32 個英文字母、數字、'-' 或 '_'，以閘道提供的為準。</translation>
+    </message>
+    <message>
+      <source>Username is required.</source>
+      <translation>必須輸入使用者名稱。</translation>
+    </message>
+    <message>
+      <source>Shop-close time must be HH:MM, for example 22:30.</source>
+      <translation>打烊時間必須是 HH:MM，例如 22:30。</translation>
+    </message>
+    <message>
+      <source>Batch size must be between 1 and 1000.</source>
+      <translation>每次請求筆數必須介於 1 至 1000。</translation>
+    </message>
+    <message>
+      <source>Concurrency must be between 1 and 8.</source>
+      <translation>同時請求數必須介於 1 至 8。</translation>
+    </message>
+    <message>
+      <source>Request timeout must be between 1 and 300 seconds.</source>
+      <translation>請求逾時必須介於 1 至 300 秒。</translation>
+    </message>
+    <message>
+      <source>The delay before sending must be between 0 and 3600 seconds (0: only on Sync).</source>
+      <translation>送出前的延遲必須介於 0 至 3600 秒（0：只在同步時送出）。</translation>
+    </message>
+    <message>
+      <source>The {name} address is required.</source>
+      <translation>必須填寫{name}。</translation>
+    </message>
+    <message>
+      <source>The {name} address must not contain spaces.</source>
+      <translation>{name}不可包含空格。</translation>
+    </message>
+    <message>
+      <source>The {name} address must start with https://, for example https://payment.example.com.</source>
+      <translation>{name}必須以 https:// 開頭，例如 https://payment.example.com。</translation>
+    </message>
+    <message>
+      <source>The {name} address must not contain a user name or password.</source>
+      <translation>{name}不可包含使用者名稱或密碼。</translation>
+    </message>
+    <message>
+      <source>The {name} address must name a host after {scheme}://.</source>
+      <translation>{name}必須在 {scheme}:// 之後寫出主機名稱。</translation>
+    </message>
+    <message>
+      <source>The {name} address has a port that is not a number.</source>
+      <translation>{name}的連接埠不是數字。</translation>
+    </message>
+    <message>
+      <source>The {name} address must not contain '?' or '#'.</source>
+      <translation>{name}不可包含「?」或「#」。</translation>
+    </message>
+    <message>
+      <source>Plain http is only allowed for this computer (127.0.0.1 or localhost); use https for {host}.</source>
+      <translation>只有本機（127.0.0.1 或 localhost）可用一般 http；{host} 請用 https。</translation>
+    </message>
+    <message>
+      <source>The passphrase is wrong.</source>
+      <translation>密語錯誤。</translation>
+    </message>
+    <message>
+      <source>The passphrase must be at least {n} characters long.</source>
+      <translation>密語至少要 {n} 個字元。</translation>
+    </message>
+    <message>
+      <source>No OS keyring is available on this computer; use --key-store file.</source>
+      <translation>這台電腦沒有系統金鑰圈；請改用密語保護的檔案。</translation>
+    </message>
+    <message>
+      <source>The database key is not in this computer's keyring; log in as the user who installed Edge Uploader, or set EDGE_APP_DB_KEY.</source>
+      <translation>資料庫金鑰不在這台電腦的金鑰圈中；請以安裝 Edge Uploader 的使用者登入，或設定 EDGE_APP_DB_KEY。</translation>
+    </message>
+    <message>
+      <source>The database key is wrong for this installation.</source>
+      <translation>資料庫金鑰與此安裝不符。</translation>
+    </message>
+    <message>
+      <source>The database key comes from EDGE_APP_DB_KEY; whoever can read this process's environment can read the queue.</source>
+      <translation>資料庫金鑰來自 EDGE_APP_DB_KEY；能讀取此程序環境變數的人都能讀取佇列。</translation>
+    </message>
+    <message>
+      <source>No OS keyring is available; the database key is in a passphrase-protected file, so the passphrase is needed every time the app starts.</source>
+      <translation>沒有系統金鑰圈；資料庫金鑰存放在受密語保護的檔案中，每次啟動程式都需要輸入密語。</translation>
+    </message>
+    <message>
       <source>Open Edge Uploader</source>
       <translation>開啟 Edge Uploader</translation>
     </message>
@@ -54,6 +426,10 @@
     <message>
       <source>Card block list</source>
       <translation>卡片封鎖名單</translation>
+    </message>
+    <message>
+      <source>Remove the selected cards</source>
+      <translation>移除所選的卡片</translation>
     </message>
     <message>
       <source>Add or remove cards</source>
@@ -120,6 +496,10 @@
       <translation>否</translation>
     </message>
     <message>
+      <source>Select rows and press Delete, or right-click them, to remove those cards.</source>
+      <translation>選取資料列後按 Delete 鍵，或按右鍵，即可移除這些卡片。</translation>
+    </message>
+    <message>
       <source>Full card number(s), separated by commas</source>
       <translation>完整卡號，多張以逗號分隔</translation>
     </message>
@@ -180,8 +560,8 @@
       <translation>Edge Uploader</translation>
     </message>
     <message>
-      <source>Cashiers take sales; other screens ask for the manager PIN.</source>
-      <translation>收銀員可直接收款；其他畫面需要經理 PIN。</translation>
+      <source>Cashiers take sales. Voids, refunds, retries, card list changes and saving the settings ask for the manager PIN.</source>
+      <translation>收銀員可直接收款。作廢、退款、重試、修改卡片名單及儲存設定需要經理 PIN。</translation>
     </message>
     <message>
       <source>Syncing…</source>
@@ -196,8 +576,20 @@
       <translation>立即同步</translation>
     </message>
     <message>
+      <source>Quit</source>
+      <translation>結束</translation>
+    </message>
+    <message>
+      <source>Needs a manager</source>
+      <translation>需要經理處理</translation>
+    </message>
+    <message>
       <source>Edge Uploader: syncing</source>
       <translation>Edge Uploader：同步中</translation>
+    </message>
+    <message>
+      <source>Records still wait</source>
+      <translation>仍有紀錄等待送出</translation>
     </message>
     <message>
       <source>New sale</source>
@@ -220,12 +612,28 @@
       <translation>Edge Uploader：{waiting}；{last}</translation>
     </message>
     <message>
+      <source>{waiting}. They are sent only while Edge Uploader runs.</source>
+      <translation>{waiting}。只有在 Edge Uploader 執行時才會送出。</translation>
+    </message>
+    <message>
+      <source>Quit anyway</source>
+      <translation>仍要結束</translation>
+    </message>
+    <message>
       <source>Cannot read the queue: {why}</source>
       <translation>無法讀取佇列：{why}</translation>
     </message>
     <message>
       <source>Syncing {done}/{total}</source>
       <translation>同步中 {done}/{total}</translation>
+    </message>
+    <message>
+      <source>A sync is running; quitting stops it (nothing is lost).</source>
+      <translation>同步正在執行；結束會停止同步（不會遺失任何資料）。</translation>
+    </message>
+    <message>
+      <source>Keep sending from the tray</source>
+      <translation>在系統匣繼續送出</translation>
     </message>
     <message>
       <source>Edge Uploader: syncing {done}/{total}</source>
@@ -296,6 +704,66 @@
       <translation>未完成</translation>
     </message>
     <message>
+      <source>Declined by the gateway's risk checks.</source>
+      <translation>被閘道的風險檢查拒絕。</translation>
+    </message>
+    <message>
+      <source>Declined by the card issuer: the card was flagged as fraud.</source>
+      <translation>被發卡銀行拒絕：此卡被標示為盜用。</translation>
+    </message>
+    <message>
+      <source>Declined by the card issuer.</source>
+      <translation>被發卡銀行拒絕。</translation>
+    </message>
+    <message>
+      <source>Declined by the card issuer: insufficient funds.</source>
+      <translation>被發卡銀行拒絕：餘額不足。</translation>
+    </message>
+    <message>
+      <source>The gateway has no record of this transaction.</source>
+      <translation>閘道沒有這筆交易的紀錄。</translation>
+    </message>
+    <message>
+      <source>The amount is more than the gateway allows.</source>
+      <translation>金額超過閘道允許的上限。</translation>
+    </message>
+    <message>
+      <source>The currency does not match the store or the original sale.</source>
+      <translation>貨幣與門市或原始銷售不符。</translation>
+    </message>
+    <message>
+      <source>The terminal is busy at the gateway; try again later.</source>
+      <translation>閘道端的終端機忙碌中；請稍後再試。</translation>
+    </message>
+    <message>
+      <source>The order is being closed at the gateway; try again later.</source>
+      <translation>閘道正在結束此訂單；請稍後再試。</translation>
+    </message>
+    <message>
+      <source>The bank key is not active yet; try again later.</source>
+      <translation>銀行金鑰尚未啟用；請稍後再試。</translation>
+    </message>
+    <message>
+      <source>The payment timed out at the bank; try again later.</source>
+      <translation>付款在銀行端逾時；請稍後再試。</translation>
+    </message>
+    <message>
+      <source>Reference (BRN)</source>
+      <translation>參考編號 (BRN)</translation>
+    </message>
+    <message>
+      <source>Gateway code</source>
+      <translation>閘道代碼</translation>
+    </message>
+    <message>
+      <source>just now</source>
+      <translation>剛剛</translation>
+    </message>
+    <message>
+      <source>Declined</source>
+      <translation>已拒絕</translation>
+    </message>
+    <message>
       <source>Not sent yet; it goes with the next sync.</source>
       <translation>尚未送出；下次同步時送出。</translation>
     </message>
@@ -312,14 +780,6 @@
       <translation>已在本機取消；沒有送出任何資料到閘道。</translation>
     </message>
     <message>
-      <source>Nothing waiting</source>
-      <translation>沒有待送資料</translation>
-    </message>
-    <message>
-      <source>Never synced</source>
-      <translation>從未同步</translation>
-    </message>
-    <message>
       <source>no reason given</source>
       <translation>未提供原因</translation>
     </message>
@@ -328,16 +788,56 @@
       <translation>問題解決後，經理可以按「重試」再次送出。</translation>
     </message>
     <message>
+      <source>Nothing waiting</source>
+      <translation>沒有待送資料</translation>
+    </message>
+    <message>
+      <source>Nothing to send</source>
+      <translation>沒有需要送出的紀錄</translation>
+    </message>
+    <message>
+      <source>Waiting</source>
+      <translation>待送</translation>
+    </message>
+    <message>
+      <source>Online</source>
+      <translation>連線</translation>
+    </message>
+    <message>
+      <source>Never synced</source>
+      <translation>從未同步</translation>
+    </message>
+    <message>
+      <source>The money was not collected: ask the customer for another payment.</source>
+      <translation>這筆款項沒有收到：請客人改用其他方式付款。</translation>
+    </message>
+    <message>
       <source>The sync was cancelled; the rest stays queued.</source>
       <translation>同步已取消；其餘資料仍在佇列中。</translation>
     </message>
     <message>
-      <source>Oldest unsent {age} (limits {warn} h / {limit} h)</source>
-      <translation>最舊未送資料 {age}（上限 {warn} 小時 / {limit} 小時）</translation>
+      <source>Oldest waiting: {age}</source>
+      <translation>最舊待送：{age}</translation>
     </message>
     <message>
-      <source>{n} waiting</source>
-      <translation>{n} 筆待送</translation>
+      <source>Sync within {warn} h; new sales stop at {limit} h.</source>
+      <translation>請在 {warn} 小時內同步；{limit} 小時後停止接受新銷售。</translation>
+    </message>
+    <message>
+      <source>1 needs a manager</source>
+      <translation>1 筆需要經理處理</translation>
+    </message>
+    <message>
+      <source>Checking the gateway…</source>
+      <translation>正在檢查閘道…</translation>
+    </message>
+    <message>
+      <source>Offline</source>
+      <translation>離線</translation>
+    </message>
+    <message>
+      <source>Reachable, but sync fails</source>
+      <translation>可連線，但同步失敗</translation>
     </message>
     <message>
       <source>Last sync {when}: {outcome}</source>
@@ -356,6 +856,10 @@
       <translation>付款閘道沒有接受：{problem}</translation>
     </message>
     <message>
+      <source>Declined: {problem}</source>
+      <translation>已拒絕：{problem}</translation>
+    </message>
+    <message>
       <source>Refused: {problem}</source>
       <translation>被拒絕：{problem}</translation>
     </message>
@@ -372,16 +876,56 @@
       <translation>仍在佇列：{q}；卡片名單變更已送出：{b}，尚餘：{bl}</translation>
     </message>
     <message>
-      <source>Oldest unsent {age}: over {limit} h, new sales are refused until a sync</source>
-      <translation>最舊未送資料 {age}：超過 {limit} 小時，同步前不能再收款</translation>
+      <source>{days} days {hours} h</source>
+      <translation>{days} 天 {hours} 小時</translation>
     </message>
     <message>
-      <source>Oldest unsent {age}: over {warn} h, sync now (sales stop at {limit} h)</source>
-      <translation>最舊未送資料 {age}：超過 {warn} 小時，請立即同步（{limit} 小時後停止收款）</translation>
+      <source>{hours} h {minutes} min</source>
+      <translation>{hours} 小時 {minutes} 分</translation>
+    </message>
+    <message>
+      <source>{minutes} min</source>
+      <translation>{minutes} 分鐘</translation>
+    </message>
+    <message>
+      <source>Over {limit} h: new sales are refused until a sync.</source>
+      <translation>已超過 {limit} 小時：同步前拒絕新的銷售。</translation>
+    </message>
+    <message>
+      <source>Over {warn} h: sync now; sales stop at {limit} h.</source>
+      <translation>已超過 {warn} 小時：請立即同步；{limit} 小時後停止銷售。</translation>
+    </message>
+    <message>
+      <source>{n} waiting</source>
+      <translation>{n} 筆待送</translation>
     </message>
     <message>
       <source>Its card data is kept, encrypted: a manager can send it again with Retry once the cause is fixed, or give it up. It is given up by itself after {days} days.</source>
       <translation>卡片資料仍加密保存：問題解決後，經理可以按「重試」再次送出，或放棄這筆交易。{days} 天後會自動放棄。</translation>
+    </message>
+    <message>
+      <source>(gateway code {code})</source>
+      <translation>（閘道代碼 {code}）</translation>
+    </message>
+    <message>
+      <source>sales {amounts}</source>
+      <translation>銷售 {amounts}</translation>
+    </message>
+    <message>
+      <source>refunds {amounts}</source>
+      <translation>退款 {amounts}</translation>
+    </message>
+    <message>
+      <source>{n} void(s)</source>
+      <translation>{n} 筆作廢</translation>
+    </message>
+    <message>
+      <source>{n} card-list change(s)</source>
+      <translation>{n} 項卡片名單變更</translation>
+    </message>
+    <message>
+      <source>{n} need a manager</source>
+      <translation>{n} 筆需要經理處理</translation>
     </message>
     <message>
       <source>Last try: {problem}</source>
@@ -390,10 +934,6 @@
     <message>
       <source>Next try after {time}.</source>
       <translation>下次嘗試時間：{time} 之後。</translation>
-    </message>
-    <message>
-      <source>(gateway code {code})</source>
-      <translation>（閘道代碼 {code}）</translation>
     </message>
     <message>
       <source>The manager PIN must be 4 to 8 digits.</source>
@@ -406,6 +946,86 @@
     <message>
       <source>That PIN is not the manager PIN.</source>
       <translation>這不是經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Australian dollar</source>
+      <translation>澳元</translation>
+    </message>
+    <message>
+      <source>Canadian dollar</source>
+      <translation>加元</translation>
+    </message>
+    <message>
+      <source>Swiss franc</source>
+      <translation>瑞士法郎</translation>
+    </message>
+    <message>
+      <source>Chinese yuan</source>
+      <translation>人民幣</translation>
+    </message>
+    <message>
+      <source>Euro</source>
+      <translation>歐元</translation>
+    </message>
+    <message>
+      <source>Pound sterling</source>
+      <translation>英鎊</translation>
+    </message>
+    <message>
+      <source>Hong Kong dollar</source>
+      <translation>港元</translation>
+    </message>
+    <message>
+      <source>Indonesian rupiah</source>
+      <translation>印尼盾</translation>
+    </message>
+    <message>
+      <source>Indian rupee</source>
+      <translation>印度盧比</translation>
+    </message>
+    <message>
+      <source>Japanese yen</source>
+      <translation>日圓</translation>
+    </message>
+    <message>
+      <source>South Korean won</source>
+      <translation>韓元</translation>
+    </message>
+    <message>
+      <source>Macanese pataca</source>
+      <translation>澳門幣</translation>
+    </message>
+    <message>
+      <source>Malaysian ringgit</source>
+      <translation>馬來西亞令吉</translation>
+    </message>
+    <message>
+      <source>New Zealand dollar</source>
+      <translation>紐西蘭元</translation>
+    </message>
+    <message>
+      <source>Philippine peso</source>
+      <translation>菲律賓披索</translation>
+    </message>
+    <message>
+      <source>Singapore dollar</source>
+      <translation>新加坡元</translation>
+    </message>
+    <message>
+      <source>Thai baht</source>
+      <translation>泰銖</translation>
+    </message>
+    <message>
+      <source>New Taiwan dollar</source>
+      <translation>新台幣</translation>
+    </message>
+    <message>
+      <source>US dollar</source>
+      <translation>美元</translation>
+    </message>
+    <message>
+      <source>Vietnamese dong</source>
+      <translation>越南盾</translation>
     </message>
     <message>
       <source>Typed in (manual)</source>
@@ -428,16 +1048,8 @@
       <translation>付款</translation>
     </message>
     <message>
-      <source>Amount</source>
-      <translation>金額</translation>
-    </message>
-    <message>
       <source>Currency</source>
       <translation>幣別</translation>
-    </message>
-    <message>
-      <source>Tips</source>
-      <translation>小費</translation>
     </message>
     <message>
       <source>Approval code</source>
@@ -492,6 +1104,14 @@
       <translation>加入佇列</translation>
     </message>
     <message>
+      <source>Declined: the sale of {sale} was not accepted by the gateway ({why}).</source>
+      <translation>已拒絕：{sale}的銷售未被閘道接受（{why}）。</translation>
+    </message>
+    <message>
+      <source>Held: the sale of {sale} needs a manager on the Transactions screen ({why}).</source>
+      <translation>已暫停：{sale}的銷售需要經理在「交易」畫面處理（{why}）。</translation>
+    </message>
+    <message>
       <source>Card read. Check the amount, then queue the sale.</source>
       <translation>已讀取卡片。請確認金額，再把交易加入佇列。</translation>
     </message>
@@ -520,16 +1140,28 @@
       <translation>請依卡片上的格式輸入有效期限：月/年，例如 12/29。</translation>
     </message>
     <message>
-      <source>Sale queued: {amount} on card {card}. It is sent at the next sync.</source>
-      <translation>交易已加入佇列：{amount}，卡號 {card}。下次同步時送出。</translation>
+      <source>{amount} on card {card}</source>
+      <translation>卡片 {card} 的 {amount}</translation>
+    </message>
+    <message>
+      <source>Sale queued: {sale}. It is sent at the next sync.</source>
+      <translation>銷售已加入佇列：{sale}。將在下次同步時傳送。</translation>
     </message>
     <message>
       <source>Please correct the fields marked in red.</source>
       <translation>請修正紅色標示的欄位。</translation>
     </message>
     <message>
+      <source>environment variable</source>
+      <translation>環境變數</translation>
+    </message>
+    <message>
       <source>OS keyring</source>
       <translation>作業系統鑰匙圈</translation>
+    </message>
+    <message>
+      <source>passphrase file</source>
+      <translation>密語檔案</translation>
     </message>
     <message>
       <source>Production (live payments)</source>
@@ -652,12 +1284,20 @@
       <translation>請求逾時（秒）</translation>
     </message>
     <message>
+      <source>Send new records after (seconds)</source>
+      <translation>新紀錄送出延遲（秒）</translation>
+    </message>
+    <message>
+      <source>While the gateway is reachable; 0 sends only on Sync or when it comes back.</source>
+      <translation>在可連上閘道時；0 表示只在同步或恢復連線時送出。</translation>
+    </message>
+    <message>
       <source>Language</source>
       <translation>語言</translation>
     </message>
     <message>
-      <source>Used the next time the window opens.</source>
-      <translation>下次開啟視窗時生效。</translation>
+      <source>Changes when the settings are saved.</source>
+      <translation>儲存設定後立即變更。</translation>
     </message>
     <message>
       <source>Undo changes</source>
@@ -752,24 +1392,20 @@
       <translation>正在讀取佇列…</translation>
     </message>
     <message>
-      <source>Checking the gateway…</source>
-      <translation>正在檢查閘道…</translation>
-    </message>
-    <message>
-      <source>Age of the oldest unsent record against the {limit} h limit</source>
-      <translation>最舊未送資料的時間（上限 {limit} 小時）</translation>
+      <source>Records a manager must look at; pick one to open it.</source>
+      <translation>需要經理查看的紀錄；點選即可開啟。</translation>
     </message>
     <message>
       <source>Unattended sync running since {time}</source>
       <translation>自動同步自 {time} 起執行中</translation>
     </message>
     <message>
-      <source>Online</source>
-      <translation>連線</translation>
+      <source>{n} card-list change(s) refused by the gateway</source>
+      <translation>{n} 項卡片名單變更被閘道拒絕</translation>
     </message>
     <message>
-      <source>Offline</source>
-      <translation>離線</translation>
+      <source>… and {n} more on the Transactions screen</source>
+      <translation>…另有 {n} 筆，請見「交易」畫面</translation>
     </message>
     <message>
       <source>Started</source>
@@ -810,6 +1446,42 @@
     <message>
       <source>Sending card list changes</source>
       <translation>送出卡片名單變更</translation>
+    </message>
+    <message>
+      <source>The gateway cannot be reached: check this PC's network connection, or the gateway address in Settings.</source>
+      <translation>無法連上閘道：請檢查這台電腦的網路連線，或「設定」中的閘道地址。</translation>
+    </message>
+    <message>
+      <source>The connection to the gateway broke off before its answer arrived; the records go again with the same ids, which are never charged twice.</source>
+      <translation>與閘道的連線在收到回覆前中斷；紀錄會以相同編號重新傳送，不會重複扣款。</translation>
+    </message>
+    <message>
+      <source>The gateway has a problem on its side (a server error); the records go again later.</source>
+      <translation>閘道端發生問題（伺服器錯誤）；紀錄稍後會再傳送。</translation>
+    </message>
+    <message>
+      <source>The gateway asked to slow down; the rest goes at the next sync.</source>
+      <translation>閘道要求放慢速度；其餘紀錄將在下次同步時傳送。</translation>
+    </message>
+    <message>
+      <source>The gateway's answer could not be read; check the gateway address in Settings.</source>
+      <translation>無法讀取閘道的回覆；請檢查「設定」中的閘道地址。</translation>
+    </message>
+    <message>
+      <source>The gateway refused the login: log in again with the button above.</source>
+      <translation>閘道拒絕登入：請用上方的按鈕重新登入。</translation>
+    </message>
+    <message>
+      <source>The gateway has no card list set up for this store; ask the payment provider.</source>
+      <translation>閘道尚未為本店設定卡片名單；請洽詢支付服務商。</translation>
+    </message>
+    <message>
+      <source>The gateway refused the request; if it happens again, ask the payment provider.</source>
+      <translation>閘道拒絕了請求；如果再次發生，請洽詢支付服務商。</translation>
+    </message>
+    <message>
+      <source>Another program was writing to the queue (for example a large import); sync again when it is done.</source>
+      <translation>另一個程式正在寫入佇列（例如大量匯入）；完成後請再同步。</translation>
     </message>
     <message>
       <source>This window</source>
@@ -900,6 +1572,14 @@
       <translation>已有同步在執行。</translation>
     </message>
     <message>
+      <source>Nothing to send.</source>
+      <translation>沒有需要傳送的紀錄。</translation>
+    </message>
+    <message>
+      <source>Nothing was waiting to be sent.</source>
+      <translation>沒有等待傳送的紀錄。</translation>
+    </message>
+    <message>
       <source>Type the password.</source>
       <translation>請輸入密碼。</translation>
     </message>
@@ -914,6 +1594,10 @@
     <message>
       <source>Starting ({trigger})…</source>
       <translation>開始中（{trigger}）…</translation>
+    </message>
+    <message>
+      <source>Trying again in {seconds} s (try {n}). {why}</source>
+      <translation>{seconds} 秒後重試（第 {n} 次）。{why}</translation>
     </message>
     <message>
       <source>Sync finished: {outcome}.</source>
@@ -948,6 +1632,10 @@
       <translation>尚未送出</translation>
     </message>
     <message>
+      <source>Declined or failed</source>
+      <translation>已拒絕或失敗</translation>
+    </message>
+    <message>
       <source>Type</source>
       <translation>類型</translation>
     </message>
@@ -956,16 +1644,20 @@
       <translation>狀態</translation>
     </message>
     <message>
+      <source>Refunded</source>
+      <translation>已退款</translation>
+    </message>
+    <message>
+      <source>Left to refund</source>
+      <translation>剩餘可退</translation>
+    </message>
+    <message>
       <source>Captured</source>
       <translation>交易時間</translation>
     </message>
     <message>
       <source>Original sale</source>
       <translation>原始交易</translation>
-    </message>
-    <message>
-      <source>Reference (BRN)</source>
-      <translation>參考編號 (BRN)</translation>
     </message>
     <message>
       <source>Transaction id</source>
@@ -1020,6 +1712,14 @@
       <translation>放棄…</translation>
     </message>
     <message>
+      <source>Mark as seen</source>
+      <translation>標示為已查看</translation>
+    </message>
+    <message>
+      <source>A manager has seen this failed record: it stops needing attention.</source>
+      <translation>經理已查看這筆失敗的紀錄：不再需要處理。</translation>
+    </message>
+    <message>
       <source>Refund queued; it is sent at the next sync.</source>
       <translation>退款已加入佇列；下次同步時送出。</translation>
     </message>
@@ -1038,6 +1738,14 @@
     <message>
       <source>Given up: it will not be sent, and its card data was erased.</source>
       <translation>已放棄：這筆交易不會送出，卡片資料已清除。</translation>
+    </message>
+    <message>
+      <source>mark a failed transaction as seen</source>
+      <translation>將失敗的交易標示為已查看</translation>
+    </message>
+    <message>
+      <source>Marked as seen: it no longer needs attention.</source>
+      <translation>已標示為已查看：不再需要處理。</translation>
     </message>
     <message>
       <source>Search: reference, last 4 digits, amount</source>
@@ -1076,8 +1784,8 @@
       <translation>退還卡號 {card} 的 {amount} 交易的部分或全部金額</translation>
     </message>
     <message>
-      <source>Refund amount</source>
-      <translation>退款金額</translation>
+      <source>nothing (voided)</source>
+      <translation>無（已作廢）</translation>
     </message>
     <message>
       <source>Showing {n}</source>
@@ -1088,8 +1796,8 @@
       <translation>顯示 {n} 筆，共 {total} 筆</translation>
     </message>
     <message>
-      <source>How much to refund of {amount}?</source>
-      <translation>{amount} 要退款多少？</translation>
+      <source>How much to refund of {amount}? Left to refund: {left}.</source>
+      <translation>{amount} 要退款多少？剩餘可退：{left}。</translation>
     </message>
     <message>
       <source>New PIN</source>
@@ -1118,6 +1826,22 @@
     <message>
       <source>In the EDGE_APP_DB_KEY environment variable (for servers)</source>
       <translation>存放在 EDGE_APP_DB_KEY 環境變數（伺服器用）</translation>
+    </message>
+    <message>
+      <source>Real card payments of a live store.</source>
+      <translation>正式營業門市的真實卡片付款。</translation>
+    </message>
+    <message>
+      <source>The payment provider's test system, with test cards only.</source>
+      <translation>支付服務商的測試系統，只能使用測試卡。</translation>
+    </message>
+    <message>
+      <source>A test gateway inside this program, for training and trying things out.</source>
+      <translation>本程式內建的測試閘道，供訓練和試用。</translation>
+    </message>
+    <message>
+      <source>Addresses and client credentials your payment provider gave you.</source>
+      <translation>由支付服務商提供的地址和用戶端憑證。</translation>
     </message>
     <message>
       <source>Logged in to the gateway.</source>
@@ -1166,14 +1890,6 @@
     <message>
       <source>Must match how the payment provider set up the store.</source>
       <translation>必須與支付服務商對門市的設定一致。</translation>
-    </message>
-    <message>
-      <source>Store id must be 1 to 32 letters, digits, '-' or '_', as given by the gateway.</source>
-      <translation>門市 ID 必須是 1 到 32 個英文字母、數字、'-' 或 '_'，以閘道提供的為準。</translation>
-    </message>
-    <message>
-      <source>Username is required.</source>
-      <translation>必須輸入使用者名稱。</translation>
     </message>
     <message>
       <source>Security</source>
@@ -1240,6 +1956,10 @@
       <translation>請輸入支付服務商提供的網址。</translation>
     </message>
     <message>
+      <source>No keyring was found on this computer, so the key is kept in a file protected by your passphrase.</source>
+      <translation>這台電腦找不到金鑰圈，因此金鑰存放在受您的密語保護的檔案中。</translation>
+    </message>
+    <message>
       <source>EDGE_APP_DB_KEY is set in this session.</source>
       <translation>目前工作階段已設定 EDGE_APP_DB_KEY。</translation>
     </message>
@@ -1262,6 +1982,14 @@
     <message>
       <source>The gateway refused the login ({why}). Log in again from the Sync screen.</source>
       <translation>閘道拒絕登入（{why}）。請在「同步」畫面重新登入。</translation>
+    </message>
+    <message>
+      <source>No OS keyring is available on this computer; choose the passphrase file instead.</source>
+      <translation>這台電腦沒有系統金鑰圈；請改選密語保護的檔案。</translation>
+    </message>
+    <message>
+      <source>Something went wrong ({kind}); see the log for details.</source>
+      <translation>發生錯誤（{kind}）；詳情請見記錄檔。</translation>
     </message>
   </context>
 </TS>

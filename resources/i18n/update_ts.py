@@ -3,9 +3,10 @@
     python resources/i18n/update_ts.py            # update edge_app_zh_TW.ts and build the .qm
 
 Strings are found without running the code: every `tr("...")` literal in edge_app/ui, the values
-of the module-level word tables (names ending in _WORDS, COLUMNS, _FILTERS, KEY_STORES) and the
-sentences `edge_app/ui/roles.py` returns. Translations already in the .ts are kept; new strings
-are added as unfinished (Qt falls back to English for those).
+of the module-level word tables (names ending in _WORDS, COLUMNS, _FILTERS, KEY_STORES, _HINTS),
+the sentences `edge_app/ui/roles.py` returns, and the core's message templates (the values of
+`MESSAGES` in edge_app/domain/messages.py, which the window renders with `say()`). Translations
+already in the .ts are kept; new strings are added as unfinished (Qt falls back to English).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 UI = HERE.parents[1] / "edge_app" / "ui"
+CATALOGUE = HERE.parents[1] / "edge_app" / "domain" / "messages.py"
 CONTEXT = "EdgeUploader"
-TABLE_SUFFIXES = ("_WORDS", "COLUMNS", "_FILTERS", "KEY_STORES")
+TABLE_SUFFIXES = ("_WORDS", "COLUMNS", "_FILTERS", "KEY_STORES", "_HINTS")
 
 
 def _strings_in(node: ast.AST) -> list[str]:
@@ -32,14 +34,35 @@ def _strings_in(node: ast.AST) -> list[str]:
 
 
 def _table_values(node: ast.AST) -> list[str]:
-    """Values (not keys) of a word table: dict values, tuple and list items."""
+    """Values (not keys) of a word table: dict values (any case), tuple and list items."""
     if isinstance(node, ast.Dict):
-        return [s for value in node.values if value is not None for s in _strings_in(value)]
+        return [
+            n.value
+            for value in node.values
+            if value is not None
+            for n in ast.walk(value)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value
+        ]
     return _strings_in(node)
 
 
+def catalogue(path: Path = CATALOGUE) -> list[str]:
+    """The English templates of the core's messages (`MESSAGES = MappingProxyType({...})`)."""
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, ast.Name) and t.id == "MESSAGES" for t in targets):
+                table = next(n for n in ast.walk(node) if isinstance(n, ast.Dict))
+                return [
+                    v.value
+                    for v in table.values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
+                ]
+    return []
+
+
 def collect(ui_dir: Path = UI) -> list[str]:
-    found: dict[str, None] = {}
+    found: dict[str, None] = dict.fromkeys(catalogue())
     for path in sorted(ui_dir.glob("*.py")):
         tree = ast.parse(path.read_text("utf-8"))
         for node in ast.walk(tree):

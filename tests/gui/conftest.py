@@ -24,6 +24,7 @@ class ScriptedPrompts:
         self.refusals: list[str] = []  # sentences a dialog showed for wrong input
         self.choices: list[str] = []  # keys picked in the next choose() dialogs
         self.questions: list[str] = []  # texts of the choose() dialogs shown
+        self.prefilled: list[str] = []  # the text each ask() dialog opened with
 
     def ask(
         self,
@@ -32,9 +33,10 @@ class ScriptedPrompts:
         prompt: str,
         label: str,
         check: Callable[[str], str | None],
-        **_: Any,
+        **options: Any,
     ) -> bool:
         self.asked.append(title)
+        self.prefilled.append(str(options.get("text", "")))
         while self.answers:
             problem = check(self.answers.pop(0))
             if problem is None:
@@ -99,3 +101,12 @@ def gui_window(qtbot: Any, gui_app: Any, gui_prompts: ScriptedPrompts) -> Iterat
     qtbot.waitUntil(lambda: window.last_status is not None, timeout=5000)
     yield window
     window.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    """A test that switches the window's language (Settings, the wizard) leaves English."""
+    yield
+    from edge_app.ui.i18n import switch_language
+
+    switch_language("en")

@@ -62,11 +62,13 @@ def test_bad_input_shows_each_error_next_to_its_field_and_stores_nothing(
 ) -> None:
     page = gui_window.sale_page
     type_sale(qtbot, page, amount="abc", card="4111111111111112", expiry="13/29", cvv="1")
-    qtbot.keyClicks(page.tips, "-5")
+    qtbot.keyClicks(page.tips, "0.125")
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
 
-    assert field_error(page.form, "amount")
-    assert field_error(page.form, "tips")
+    assert page.amount.text() == ""  # the field takes only an amount: letters are not typed
+    assert field_error(page.form, "amount") == "Amount is required."
+    assert field_error(page.form, "tips") == "HKD amounts have at most 2 decimal places."
+    assert page.amount.hasFocus()  # the first wrong field
     assert "card number" in field_error(page.card_form, "card_number").lower()
     assert "month/year" in field_error(page.card_form, "expiry")
     assert "CVV" in field_error(page.card_form, "cvv")

@@ -126,12 +126,12 @@ def test_old_unsent_records_refuse_new_payments() -> None:
 
 
 def test_warnings_for_age_and_a_nearly_full_total() -> None:
-    warnings = capture("1.00", oldest=NOW - timedelta(hours=25))
+    warnings = [str(w) for w in capture("1.00", oldest=NOW - timedelta(hours=25))]
     assert warnings == [
         "The oldest unsent record is older than 24 hours; sync soon, new offline payments "
         "are refused after 72 hours."
     ]
-    near = capture("10.00", stored="800.00")
+    near = [str(w) for w in capture("10.00", stored="800.00")]
     assert near == [
         "Unsent HKD payments now add up to HKD 810.00 of the HKD 1000.00 offline limit; sync soon."
     ]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from storage import audit as chain
 from storage.base import StoreBase
+from storage.db import classify_sqlite_error
 
 
 class SettingsAndHistory(StoreBase):
@@ -56,3 +60,18 @@ class SettingsAndHistory(StoreBase):
             }
             for r in rows
         ]
+
+    def verify_audit(self) -> chain.ChainCheck:
+        """Recompute the audit trail's chain; names the first entry that does not match."""
+        with self._lock:
+            try:
+                return chain.verify(self.conn, self.audit_key)
+            except sqlcipher.Error as exc:
+                raise classify_sqlite_error(exc) from None
+
+    def record_event(
+        self, event: str, detail: str | None = None, *, tx_uuid: str | None = None
+    ) -> None:
+        """An audit entry of its own (a login, a manager's approval, a settings change)."""
+        with self.transaction() as conn:
+            self.audit(conn, event, tx_uuid=tx_uuid, detail=detail)

@@ -114,7 +114,8 @@ class MainWindow(QMainWindow):
         self.prompts = prompts or Prompts()
         self.runner = TaskRunner(self)
         self.sync = SyncController(app, self.runner, self)
-        self.gate = ManagerGate(app.secure_settings(), self.prompts)
+        app.act_as("cashier")
+        self.gate = ManagerGate(app.secure_settings(), self.prompts, self._manager_event)
         self.last_status: dict[str, Any] | None = None
         self._status_busy = False
         self._status_again = False
@@ -221,6 +222,17 @@ class MainWindow(QMainWindow):
         self.shop_close_timer.setInterval(SHOP_CLOSE_CHECK_MS)
         self.shop_close_timer.timeout.connect(self.check_shop_close)
         self.shop_close_timer.start()
+
+    def _manager_event(self, what: str, action: str) -> None:
+        """The audit trail of the manager PIN: approvals (the manager acts for a while), and
+        wrong PINs."""
+        try:
+            if what == "approved":
+                self.app.manager_approved(action)
+            else:
+                self.app.manager_refused(action)
+        except Exception as exc:  # the action itself reports a queue it cannot write
+            self.status.waiting.setText(tr("Cannot read the queue: {why}").format(why=str(exc)))
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 One `Store` per process owns the one connection (`base`); its queries live in parts by what
 they serve - the outbox's rows (`transaction_rows`), the card list (`cardlist_rows`), settings and
-the sync history (`history`) - and the rows they return are plain data (`records`). May import
-the domain only (and the SQLCipher driver).
+the sync history (`history`), the shop-close report and reconciliation (`report_rows`) - and the
+rows they return are plain data (`records`). May import the domain only (and the SQLCipher
+driver).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from storage.records import (
     from_minor,
     to_minor,
 )
+from storage.report_rows import DifferenceRow, ReportRows
 from storage.transaction_rows import TransactionRows
 
 
-class Store(TransactionRows, CardListRows, SettingsAndHistory):
+class Store(TransactionRows, CardListRows, SettingsAndHistory, ReportRows):
     """All reads and writes of the queue database.
 
     Thread-safe: one lock serialises the connection.
@@ -33,6 +35,7 @@ __all__ = [
     "TX_COLUMNS",
     "AuditRow",
     "BlockEntry",
+    "DifferenceRow",
     "Store",
     "TxFilter",
     "TxRecord",

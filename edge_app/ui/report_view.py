@@ -45,6 +45,20 @@ td.n { text-align: right; }
 .ok { color: #1b6e20; font-weight: bold; }
 .hint { color: #5f6368; }
 """
+# The report's row names (from `services.report_formats`), listed so that they are translated.
+REPORT_WORDS = (
+    "Sales taken",
+    "Voids taken",
+    "Refunds taken",
+    "Sales confirmed by the gateway",
+    "Voids confirmed by the gateway",
+    "Refunds confirmed by the gateway",
+    "Declined or failed",
+    "Held for a manager",
+    "Still waiting",
+    "Cancelled locally",
+)
+WAITING = "Still waiting"
 _APP: list[QGuiApplication] = []  # the offscreen application this module started, kept alive
 
 
@@ -85,7 +99,8 @@ def _currencies(report: ShopCloseReport) -> list[str]:
         out.append(f"<h2>{escape(cur)}</h2><table>")
         out.append(_row(["", tr("Count"), tr("Amount")], head=True))
         for _, item, tally in section_rows(section, report.generated_ts):
-            out.append(_row([tr(item), str(tally.count), money(tally.amount, cur)], numeric=(1, 2)))
+            name = tr(WAITING) + item[len(WAITING) :] if item.startswith(WAITING) else tr(item)
+            out.append(_row([name, str(tally.count), money(tally.amount, cur)], numeric=(1, 2)))
         out.append("</table>")
         out.append(_lines_table(tr("Declined: chase these"), section.declined, cur))
         out.append(_lines_table(tr("Held for a manager"), section.held, cur))

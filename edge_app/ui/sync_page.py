@@ -36,6 +36,7 @@ STEP_WORDS = {
 }
 TRIGGER_WORDS = {
     "window": "This window",
+    "tray": "Tray icon",
     "manual": "Command line",
     "auto": "Automatic (back online)",
     "shop_close": "Shop close",

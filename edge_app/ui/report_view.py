@@ -166,9 +166,12 @@ def report_html(report: ShopCloseReport) -> str:
 
 
 def _ensure_gui() -> None:
-    """QTextDocument needs a Gui application; the command line has none (and no screen)."""
+    """QTextDocument needs a Qt application; the command line has none (and no screen). A
+    widgets application, so that a window opened later in this process can use it too."""
     if QGuiApplication.instance() is None:
-        _APP.append(QGuiApplication(["edge-app", "-platform", "offscreen"]))
+        from PySide6.QtWidgets import QApplication
+
+        _APP.append(QApplication(["edge-app", "-platform", "offscreen"]))
 
 
 def write_pdf(report: ShopCloseReport, path: Path) -> None:

@@ -56,6 +56,7 @@ class AppConfig:
     limits: dict[str, Any] = field(default_factory=dict)
     shop_close: str = "22:00"
     schedule_window_minutes: int = 30
+    report_days: int = 31  # how many days of shop-close reports <home>/reports keeps
     batch_size: int = 500
     concurrency: int = 2
     query_interval: float = 20.0
@@ -123,6 +124,8 @@ def validate_config(config: AppConfig) -> AppConfig:
         raise ValidationError(
             "The schedule spread must be between 0 and 240 minutes.", "schedule_window_minutes"
         )
+    if not isinstance(config.report_days, int) or not 1 <= config.report_days <= 3650:
+        raise ValidationError("Reports must be kept between 1 and 3650 days.", "report_days")
     if not 0.1 <= float(config.query_interval) <= 3600:
         raise ValidationError(
             "Query interval must be between 0.1 and 3600 seconds.", "query_interval"

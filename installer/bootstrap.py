@@ -29,8 +29,9 @@ QT_XCB_PACKAGES = [
     "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-xkb1",
     "libxcb-sync1", "libxcb-shm0", "libx11-xcb1", "libxcb-util1",
 ]
-# Xvfb + xwininfo: the window on a real X server; nsis: compiles the Windows installer script.
-TEST_TOOL_PACKAGES = ["xvfb", "xauth", "x11-utils", "nsis"]
+# Xvfb + xwininfo: the window on a real X server; nsis: compiles the Windows installer script;
+# poppler-utils: pdftotext reads the shop-close report's PDF back in the tests.
+TEST_TOOL_PACKAGES = ["xvfb", "xauth", "x11-utils", "nsis", "poppler-utils"]
 
 
 def venv_python() -> Path:

@@ -1,7 +1,9 @@
 """The one connection of a process and its plumbing: write transactions, queries, audit rows.
 
 Every write is one SQLite transaction (BEGIN IMMEDIATE) that also writes its audit row, so a crash
-leaves either all of a change or none of it; one re-entrant lock serialises the connection.
+leaves either all of a change or none of it; one re-entrant lock serialises the connection. Audit
+rows are chained (`storage.audit`) and say who acted: the store's actor, or for a short while
+after a manager's PIN, the manager.
 """
 
 from __future__ import annotations
@@ -14,16 +16,47 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from storage import audit as chain
+from storage.audit import SYSTEM, Actor, NewEntry
 from storage.db import Connection, classify_sqlite_error
 
 
 class StoreBase:
-    """The connection and its lock; the parts of `Store` add the queries."""
+    """The connection and its lock; the parts of `Store` add the queries.
 
-    def __init__(self, conn: Connection, clock: Any = time.time) -> None:
+    `audit_key` (`keys.audit_key` of the database key) signs the audit trail; a store opened
+    without it can read but not write audit rows.
+    """
+
+    def __init__(
+        self, conn: Connection, clock: Any = time.time, *, audit_key: bytes | None = None
+    ) -> None:
         self.conn = conn
         self._lock = threading.RLock()
         self._clock = clock
+        self._audit_key = audit_key
+        self.actor: Actor = SYSTEM  # who this process acts for (the window: cashier)
+        self._elevated: tuple[Actor, float] | None = None  # (manager, until monotonic time)
+
+    def act_as(self, actor: Actor) -> None:
+        """Who the audit rows of this process name from now on."""
+        self.actor = actor
+
+    def elevate(self, actor: Actor, seconds: float) -> None:
+        """For `seconds`, audit rows name `actor` (a manager who just gave the PIN)."""
+        self._elevated = (actor, time.monotonic() + seconds)
+
+    def current_actor(self) -> Actor:
+        elevated = self._elevated
+        if elevated is not None and time.monotonic() < elevated[1]:
+            return elevated[0]
+        return self.actor
+
+    @property
+    def audit_key(self) -> bytes:
+        if self._audit_key is None:
+            raise RuntimeError("this store was opened without the audit key")
+        return self._audit_key
 
     def close(self) -> None:
         with self._lock:
@@ -70,10 +103,14 @@ class StoreBase:
         from_state: str | None = None,
         to_state: str | None = None,
         detail: str | None = None,
+        actor: Actor | None = None,
     ) -> None:
         """Append an audit row inside the caller's transaction. `detail` must hold no card data."""
-        conn.execute(
-            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (self.now(), tx_uuid, event, from_state, to_state, detail),
-        )
+        entry = (self.now(), tx_uuid, event, from_state, to_state, detail)
+        chain.append(conn, self.audit_key, [entry], actor or self.current_actor())
+
+    def audit_many(
+        self, conn: Connection, entries: Sequence[NewEntry], actor: Actor | None = None
+    ) -> None:
+        """Append many audit rows (a batch) inside the caller's transaction, chained in order."""
+        chain.append(conn, self.audit_key, entries, actor or self.current_actor())

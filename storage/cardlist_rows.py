@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 
 from edge_app.domain.card import mask_card_number
+from storage.audit import SYNC
 from storage.base import StoreBase
 from storage.db import Connection
 from storage.records import BlockEntry
@@ -151,7 +152,7 @@ class CardListRows(StoreBase):
                         "WHERE card_number = ?",
                         [(now, n) for n in numbers],
                     )
-            self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)")
+            self.audit(conn, f"blocklist_synced_{op}", detail=f"{len(numbers)} card(s)", actor=SYNC)
 
     def _restore_deleted(self, conn: Connection, numbers: Sequence[str], now: float) -> None:
         """Cards the gateway now blocks whose local row is gone: back as pending deletes."""
@@ -175,4 +176,6 @@ class CardListRows(StoreBase):
                 "UPDATE blocklist SET failed_reason = ?, updated_ts = ? WHERE card_number = ?",
                 [(reason, self.now(), n) for n in numbers],
             )
-            self.audit(conn, "blocklist_failed", detail=f"{len(numbers)} card(s): {reason}")
+            self.audit(
+                conn, "blocklist_failed", detail=f"{len(numbers)} card(s): {reason}", actor=SYNC
+            )

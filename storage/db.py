@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from storage.audit import chain_existing
 from storage.errors import (
     DatabaseBusyError,
     DatabaseDamagedError,
@@ -25,6 +26,7 @@ from storage.errors import (
     StorageError,
 )
 from storage.files import create_private_file
+from storage.keys import audit_key
 
 Connection = Any  # sqlcipher3 ships no type information
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -171,7 +173,38 @@ MIGRATIONS: list[str] = [
     CREATE INDEX transactions_attention ON transactions(id)
         WHERE seen_ts IS NULL AND state IN ('held', 'failed');
     """,
+    # 7: the tamper-evident audit trail (`storage.audit`): who (role, and the person's name where
+    # known) and a MAC chained over the entry before; the entries already there are chained by
+    # `chain_existing` in the same transaction (`AFTER_MIGRATION`). The card-list entries get a
+    # small partial index for the shop-close report (other audit rows pay nothing for it).
+    # Differences reconciliation found between a confirmed record and what the gateway holds,
+    # kept until a manager resolves them (nothing local is changed by reconciliation).
+    """
+    ALTER TABLE audit ADD COLUMN actor TEXT;
+    ALTER TABLE audit ADD COLUMN staff TEXT;
+    ALTER TABLE audit ADD COLUMN mac TEXT;
+    CREATE INDEX audit_card_list ON audit(at_ts) WHERE event IN ('blocklist_add', 'blocklist_del',
+        'blocklist_synced_add', 'blocklist_synced_del', 'blocklist_failed');
+    CREATE TABLE reconcile_differences (
+        id INTEGER PRIMARY KEY,
+        tx_uuid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        local TEXT,
+        gateway TEXT,
+        detail TEXT NOT NULL,
+        found_ts REAL NOT NULL,
+        seen_ts REAL NOT NULL,
+        resolved_ts REAL,
+        resolved_note TEXT
+    );
+    CREATE UNIQUE INDEX reconcile_open ON reconcile_differences(tx_uuid, kind)
+        WHERE resolved_ts IS NULL;
+    """,
 ]
+# Steps in Python after a migration's statements, in its transaction: version -> step(conn, key).
+AFTER_MIGRATION: dict[int, Callable[[Connection, bytes], object]] = {
+    7: lambda conn, key: chain_existing(conn, audit_key(key)),
+}
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -236,8 +269,9 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
-    """Apply forward migrations up to `target`, each in its own transaction."""
+def migrate(conn: Connection, target: int = SCHEMA_VERSION, *, key: bytes) -> int:
+    """Apply forward migrations up to `target`, each in its own transaction (`key`: the
+    database key, for the steps that need it)."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise DatabaseTooNewError(
@@ -255,6 +289,9 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION) -> int:
             try:
                 for statement in _statements(MIGRATIONS[version]):
                     conn.execute(statement)
+                step = AFTER_MIGRATION.get(version + 1)
+                if step is not None:
+                    step(conn, key)
                 if conn.execute("PRAGMA foreign_key_check").fetchall():
                     raise DatabaseDamagedError(
                         "The database has records that point at missing ones; it was not "
@@ -312,7 +349,7 @@ def open_database(
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
-        migrate(conn, target_version)
+        migrate(conn, target_version, key=key)
     except sqlcipher.Error as exc:
         conn.close()
         raise classify_sqlite_error(exc) from None

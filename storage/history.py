@@ -5,7 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from storage import audit as chain
 from storage.base import StoreBase
+from storage.db import classify_sqlite_error
+
+SYNC_RUN_COLUMNS = "id, started_ts, finished_ts, trigger, outcome, summary"
+
+
+def sync_run(row: Any) -> dict[str, Any]:
+    """One `sync_runs` row (in `SYNC_RUN_COLUMNS` order) as the history lists it."""
+    return {
+        "id": row[0],
+        "started_ts": row[1],
+        "finished_ts": row[2],
+        "trigger": row[3],
+        "outcome": row[4],
+        "summary": json.loads(row[5]) if row[5] else None,
+    }
 
 
 class SettingsAndHistory(StoreBase):
@@ -41,18 +59,22 @@ class SettingsAndHistory(StoreBase):
 
     def sync_runs(self, limit: int = 50) -> list[dict[str, Any]]:
         rows = self.query(
-            "SELECT id, started_ts, finished_ts, trigger, outcome, summary FROM sync_runs "
-            "ORDER BY id DESC LIMIT ?",
+            f"SELECT {SYNC_RUN_COLUMNS} FROM sync_runs ORDER BY id DESC LIMIT ?",
             (limit,),
         )
-        return [
-            {
-                "id": r[0],
-                "started_ts": r[1],
-                "finished_ts": r[2],
-                "trigger": r[3],
-                "outcome": r[4],
-                "summary": json.loads(r[5]) if r[5] else None,
-            }
-            for r in rows
-        ]
+        return [sync_run(r) for r in rows]
+
+    def verify_audit(self) -> chain.ChainCheck:
+        """Recompute the audit trail's chain; names the first entry that does not match."""
+        with self._lock:
+            try:
+                return chain.verify(self.conn, self.audit_key)
+            except sqlcipher.Error as exc:
+                raise classify_sqlite_error(exc) from None
+
+    def record_event(
+        self, event: str, detail: str | None = None, *, tx_uuid: str | None = None
+    ) -> None:
+        """An audit entry of its own (a login, a manager's approval, a settings change)."""
+        with self.transaction() as conn:
+            self.audit(conn, event, tx_uuid=tx_uuid, detail=detail)

@@ -26,6 +26,8 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from edge_app.domain.messages import MESSAGES, msg
@@ -68,6 +70,17 @@ class KeySource:
 def key_check(key: bytes) -> str:
     """A value that identifies the key without revealing it."""
     return hmac.new(key, b"edge-app key check v1", hashlib.sha256).hexdigest()[:32]
+
+
+def audit_key(db_key: bytes) -> bytes:
+    """The key of the audit trail's chained MACs, kept with the database key: derived from it
+    one-way (HKDF-SHA256), so it lives in whichever backend holds the database key, needs no
+    second secret an operator must carry, and cannot be computed from anything in the data.
+    A separate random key in the same backend would protect no more: whoever can read one can
+    read the other."""
+    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=b"edge-app audit v1").derive(
+        db_key
+    )
 
 
 def _parse_env_key(value: str) -> bytes:

@@ -22,6 +22,7 @@ from edge_app.domain.transactions import (
     TxState,
     UploadItem,
 )
+from storage.audit import SYNC, NewEntry
 from storage.db import Connection
 from storage.repository import Store
 
@@ -45,15 +46,29 @@ def recover_interrupted(store: Store) -> int:
     """Put records a dead run left in `uploading` back to `queued` (they go again, same uuid).
 
     Set-based, and a no-op without such records: the engine calls it after every kind it sends.
+    The uuids are read first (an index range), so that each audit row is chained in Python.
     """
     with store.transaction() as conn:
         now = store.now()
-        conn.execute(
-            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
-            "SELECT ?, uuid, 'state', 'uploading', 'queued', "
-            "'interrupted run recovered; resent with the same uuid' "
-            "FROM transactions WHERE state = 'uploading'",
-            (now,),
+        rows = conn.execute(
+            "SELECT uuid FROM transactions WHERE state = 'uploading' ORDER BY id"
+        ).fetchall()
+        if not rows:
+            return 0
+        store.audit_many(
+            conn,
+            [
+                (
+                    now,
+                    uuid,
+                    "state",
+                    "uploading",
+                    "queued",
+                    "interrupted run recovered; resent with the same uuid",
+                )
+                for (uuid,) in rows
+            ],
+            SYNC,
         )
         cur = conn.execute(
             "UPDATE transactions SET state = 'queued', updated_ts = ? WHERE state = 'uploading'",
@@ -136,10 +151,10 @@ def claim_batch(
             "sent_ts = coalesce(sent_ts, ?1) WHERE id = ?2",
             ids,
         )
-        conn.executemany(
-            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
-            "VALUES (?, ?, 'state', 'queued', 'uploading', NULL)",
-            [(store.now(), item.uuid) for item in items],
+        store.audit_many(
+            conn,
+            [(store.now(), item.uuid, "state", "queued", "uploading", None) for item in items],
+            SYNC,
         )
         return items, (int(rows[-1][0]) if rows else after_id)
 
@@ -167,11 +182,7 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
         if plan.erased:
             conn.executemany(update.format(erase=", card_data = NULL"), plan.erased)
         if plan.audits:
-            conn.executemany(
-                "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
-                "VALUES (?, ?, 'state', ?, ?, ?)",
-                plan.audits,
-            )
+            store.audit_many(conn, plan.audits, SYNC)
         if plan.origins:
             _set_origin_brns(conn, plan.origins)
     return plan.refused
@@ -183,7 +194,7 @@ class _Plan:
 
     kept: list[tuple[object, ...]] = field(default_factory=list)  # card data stays
     erased: list[tuple[object, ...]] = field(default_factory=list)  # final: card data erased
-    audits: list[tuple[object, ...]] = field(default_factory=list)
+    audits: list[NewEntry] = field(default_factory=list)
     origins: list[tuple[str, str]] = field(default_factory=list)  # (brn, sale uuid)
     refused: list[str] = field(default_factory=list)  # not an arrow of the state machine
 
@@ -213,7 +224,7 @@ def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -
         states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
         if old is not outcome.state:
             detail = outcome.detail or _detail(outcome)
-            plan.audits.append((now, outcome.uuid, old.value, outcome.state.value, detail))
+            plan.audits.append((now, outcome.uuid, "state", old.value, outcome.state.value, detail))
         if outcome.state is TxState.UPLOADED and outcome.brn:
             plan.origins.append((outcome.brn, outcome.uuid))  # its voids and refunds can go now
     return plan
@@ -251,7 +262,7 @@ def record_brn(store: Store, sale_uuid: str, brn: str) -> None:
             "UPDATE transactions SET brn = ?, updated_ts = ? WHERE uuid = ? AND brn IS NULL",
             (brn, store.now(), sale_uuid),
         )
-        store.audit(conn, "brn", tx_uuid=sale_uuid, detail=f"brn {brn} from a query")
+        store.audit(conn, "brn", tx_uuid=sale_uuid, detail=f"brn {brn} from a query", actor=SYNC)
         _set_origin_brns(conn, [(brn, sale_uuid)])
 
 
@@ -278,10 +289,13 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
             "coalesce(error_desc || ' ', '') || ?, updated_ts = ? WHERE uuid = ?",
             [(reason, now, uuid) for (uuid,) in rows],
         )
-        conn.executemany(
-            "INSERT INTO audit (at_ts, tx_uuid, event, from_state, to_state, detail) "
-            "VALUES (?, ?, 'state', 'held', 'failed', ?)",
-            [(now, uuid, f"held over {days:g} days; card data erased") for (uuid,) in rows],
+        store.audit_many(
+            conn,
+            [
+                (now, uuid, "state", "held", "failed", f"held over {days:g} days; card data erased")
+                for (uuid,) in rows
+            ],
+            SYNC,
         )
         return len(rows)
 

@@ -53,7 +53,10 @@ def _open(args: argparse.Namespace, *, interactive: bool = True) -> App:
     from edge_app.services import App
 
     provider = _prompt_passphrase(confirm=False) if interactive else None
-    return App.open(_home(args), passphrase_provider=provider)
+    app = App.open(_home(args), passphrase_provider=provider)
+    # Who the audit trail names: the scheduled run, or a person at the command line.
+    app.act_as("schedule" if getattr(args, "unattended", False) else "operator")
+    return app
 
 
 def _print_warnings(warnings: Sequence[object]) -> None:

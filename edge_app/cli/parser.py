@@ -20,6 +20,7 @@ from edge_app.cli.common import EXIT_USAGE
 from edge_app.cli.installation import cmd_init, cmd_login
 from edge_app.cli.launch import cmd_demo, cmd_gui, cmd_sandbox
 from edge_app.cli.queue import cmd_attention, cmd_capture, cmd_import, cmd_status
+from edge_app.cli.reports import cmd_audit, cmd_reconcile, cmd_report
 from edge_app.cli.syncing import cmd_schedule, cmd_sync
 
 Declare = Callable[[argparse.ArgumentParser], None]
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_login,
         _add_sync,
         _add_schedule,
+        _add_report,
+        _add_reconcile,
+        _add_audit,
     ):
         add(sub)
     return parser
@@ -246,3 +250,40 @@ def _schedule_arguments(parser: argparse.ArgumentParser) -> None:
     from edge_app.schedule import add_arguments
 
     add_arguments(parser)
+
+
+def _add_period(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="one day (default: today)")
+    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day of a period")
+    p.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="last day (default: today)")
+
+
+def _add_report(sub: Commands) -> None:
+    p = sub.add_parser(
+        "report", help="the shop-close report: taken, confirmed, declined, held, waiting"
+    )
+    _add_period(p)
+    p.add_argument("--format", choices=["text", "csv", "pdf", "json"], default="text")
+    p.add_argument("--output", metavar="FILE", help="write to FILE (a PDF needs one)")
+    p.set_defaults(func=cmd_report)
+
+
+def _add_reconcile(sub: Commands) -> None:
+    p = sub.add_parser(
+        "reconcile",
+        help="compare the period's confirmed records with the gateway (exit 3: differences)",
+    )
+    _add_period(p)
+    p.add_argument(
+        "--seconds", type=float, default=120.0, metavar="N", help="time bound (default 120)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_reconcile)
+
+
+def _add_audit(sub: Commands) -> None:
+    p = sub.add_parser("audit", help="the tamper-evident audit trail")
+    actions = p.add_subparsers(dest="audit_action", metavar="ACTION", required=True)
+    v = actions.add_parser("verify", help="recompute the chain; names the first bad entry")
+    v.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)

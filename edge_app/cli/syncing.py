@@ -58,7 +58,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     previous = signal.signal(signal.SIGTERM, lambda *_: cancel.cancel())
     try:
-        return _sync(args, cancel)
+        code = _sync(args, cancel)
+        if args.unattended and not cancel.cancelled:
+            from edge_app.cli.reports import shop_close_extras
+
+            shop_close_extras(args)  # the day's reconciliation and report, after its sync
+        return code
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -322,6 +322,8 @@ class QueryResult:
     error_desc: str | None
     is_voided: bool
     refunded_amount: str | None
+    amount: str | None = None  # as the gateway writes it: compare as decimals
+    currency: str | None = None
 
 
 def _object(value: object, what: str) -> dict[str, Any]:
@@ -404,6 +406,8 @@ def parse_query_response(payload: object, ident: str | None = None) -> QueryResu
         error_desc=_opt_text(entry.get("error_desc"), "error_desc"),
         is_voided=_flag(entry.get("is_voided"), "is_voided flag"),
         refunded_amount=_opt_text(entry.get("refunded_amount"), "refunded_amount"),
+        amount=_opt_text(entry.get("amount"), "amount"),
+        currency=_opt_text(entry.get("currency"), "currency"),
     )
 
 

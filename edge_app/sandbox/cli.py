@@ -52,6 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--signing-secret", default=None, metavar="S", help="require X-SIGNATURE with this secret"
     )
+    _add_answer_faults(parser)
+
+
+def _add_answer_faults(parser: argparse.ArgumentParser) -> None:
+    """Faults in what the gateway answers: whole refusals, missing BRNs, disagreeing queries."""
     parser.add_argument(
         "--refuse-status",
         type=int,
@@ -65,6 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         metavar="F",
         help="share of successful sales answered without their BRN (a query gives it)",
+    )
+    parser.add_argument(
+        "--disagree",
+        default="",
+        metavar="UUID=HOW,...",
+        help="answer queries about these records differently (HOW: voided, refunded, unknown, "
+        "amount, currency), for trying reconciliation",
     )
 
 
@@ -84,9 +96,19 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         signing_secret=args.signing_secret or None,
         refuse_status=args.refuse_status,
         hide_brn_rate=args.hide_brn_rate,
+        disagree=_pairs(args.disagree or ""),
     )
     check_options(options)
     return options
+
+
+def _pairs(text: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in text.split(","):
+        if part.strip():
+            uuid, _, how = part.partition("=")
+            pairs[uuid.strip()] = how.strip()
+    return pairs
 
 
 def run(args: argparse.Namespace) -> int:

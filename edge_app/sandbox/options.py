@@ -7,9 +7,11 @@ the sandbox runs. May import the standard library and `edge_app.sandbox.rules` o
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from edge_app.sandbox.rules import LIST_MODES
+
+DISAGREEMENTS = ("voided", "refunded", "unknown", "amount", "currency")
 
 
 @dataclass
@@ -34,6 +36,9 @@ class SandboxOptions:
     refuse_code: str = ""  # ... with this error_code in the body ("": an empty object {})
     refuse_cards: frozenset[str] = frozenset()  # a sale batch holding one: 400 100001, whole
     hide_brn_rate: float = 0.0  # share of successful sales answered without their BRN
+    # For reconciliation tests: uuid -> how the query answer disagrees with what was uploaded
+    # ("voided", "refunded", "unknown", "amount", "currency"); uploads are not affected.
+    disagree: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         # The password and the signing secret never reach a log line or a traceback.
@@ -45,7 +50,8 @@ class SandboxOptions:
             f"decline_cards={len(self.decline_cards)} card(s), "
             f"signing={'on' if self.signing_secret else 'off'}, seed={self.seed}, "
             f"refuse_status={self.refuse_status}, refuse_code={self.refuse_code!r}, "
-            f"refuse_cards={len(self.refuse_cards)} card(s), hide_brn_rate={self.hide_brn_rate})"
+            f"refuse_cards={len(self.refuse_cards)} card(s), hide_brn_rate={self.hide_brn_rate}, "
+            f"disagree={len(self.disagree)} record(s))"
         )
 
 
@@ -74,6 +80,10 @@ def check_options(options: SandboxOptions) -> None:
             raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a whole number >= 0.")
     if not isinstance(options.pending_seconds, int | float) or options.pending_seconds < 0:
         raise ValueError("Pending seconds must be a number >= 0.")
+    if not isinstance(options.disagree, dict) or not all(
+        isinstance(k, str) and v in DISAGREEMENTS for k, v in options.disagree.items()
+    ):
+        raise ValueError("Disagree must map uuids to one of: " + ", ".join(DISAGREEMENTS) + ".")
     if not isinstance(options.password, str) or not options.password:
         raise ValueError("The sandbox password must not be empty.")
 

@@ -32,6 +32,18 @@ from edge_app.sandbox.rules import (
 )
 
 
+def _disagree(transaction: dict[str, Any], how: str) -> None:
+    """The `disagree` fault: a query answer that differs from what was uploaded."""
+    if how == "voided":
+        transaction["is_voided"] = True
+    elif how == "refunded":
+        transaction["refunded_amount"] = transaction.get("amount")
+    elif how == "amount" and transaction.get("amount") is not None:
+        transaction["amount"] = str(Decimal(transaction["amount"]) + 1)
+    elif how == "currency":
+        transaction["currency"] = "EUR" if transaction.get("currency") != "EUR" else "USD"
+
+
 def _now_rfc3339() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -341,28 +353,36 @@ class _Gateway:
         with self.lock:
             store = self._store(store_id)
             record = store.by_uuid.get(ident) or store.by_brn.get(ident)
-            if record is None:
+            disagree = self.options.disagree.get(record.uuid) if record is not None else None
+            if record is None or disagree == "unknown":
                 return _error(404, "100013", "No Record")
             self._resolve(record, time.monotonic())
-            currency = record.currency or ""
-            amount = format_amount(record.amount, currency) if record.amount is not None else None
-            transaction: dict[str, Any] = {
-                "uuid": record.uuid,
-                "brn": record.brn or None,
-                "transaction_type": record.kind,
-                "transaction_state": record.state,
-                "amount": amount,
-                "currency": record.currency,
-                "error_code": record.error_code,
-                "error_desc": record.error_desc,
-                "is_voided": record.is_voided,
-                "refunded_amount": format_amount(record.refunded, currency),
-                "date_time": record.date_time,
-                "credit_card": {"card_number": record.masked_card},
-            }
-            if record.origin_brn is not None:
-                transaction["origin_brn"] = record.origin_brn
+            transaction = self._query_answer(record)
+        if disagree is not None:
+            _disagree(transaction, disagree)
         return _Reply(200, {"transaction": transaction})
+
+    def _query_answer(self, record: _Record) -> dict[str, Any]:
+        """The query's `transaction` object of one record (call with the lock held)."""
+        currency = record.currency or ""
+        amount = format_amount(record.amount, currency) if record.amount is not None else None
+        transaction: dict[str, Any] = {
+            "uuid": record.uuid,
+            "brn": record.brn or None,
+            "transaction_type": record.kind,
+            "transaction_state": record.state,
+            "amount": amount,
+            "currency": record.currency,
+            "error_code": record.error_code,
+            "error_desc": record.error_desc,
+            "is_voided": record.is_voided,
+            "refunded_amount": format_amount(record.refunded, currency),
+            "date_time": record.date_time,
+            "credit_card": {"card_number": record.masked_card},
+        }
+        if record.origin_brn is not None:
+            transaction["origin_brn"] = record.origin_brn
+        return transaction
 
     def card_block(self, store_id: str, op: str, body: bytes, options: SandboxOptions) -> _Reply:
         doc = _json_object(body)

@@ -45,8 +45,11 @@ class AppBase:
     def update_config(self, **changes: Any) -> AppConfig:
         """Change settings (validated first; config.json is replaced atomically)."""
         new = self.config.with_changes(**changes)
+        changed = sorted(k for k, v in changes.items() if getattr(self.config, k) != v)
         save_config(self.home, new)
         self.config = new
+        if changed:
+            self.store.record_event("settings", "changed: " + ", ".join(changed))
         return new
 
     @property

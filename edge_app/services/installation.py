@@ -31,7 +31,7 @@ from edge_app.services.system import local_time_zone, system_description
 from storage.db import open_database, open_reader
 from storage.errors import KeyUnavailable, StorageError
 from storage.files import ensure_private_dir
-from storage.keys import PassphraseProvider, create_key, load_key
+from storage.keys import PassphraseProvider, audit_key, create_key, load_key
 from storage.repository import Store
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Installation(AppBase):
                 home, backend=settings.key_store, env=env, passphrase_provider=passphrase_provider
             )
             conn = open_database(db_path, key_source.key, create=True, key_known_good=True)
-            store = Store(conn)
+            store = Store(conn, audit_key=audit_key(key_source.key))
             store.fix_legacy_sn(config.device_id)  # nothing to fix: marks it done for good
             if settings.environment == "custom" and client_secret:
                 store.set_setting(SECRET_CLIENT, client_secret, audit_detail="client secret set")
@@ -126,7 +126,7 @@ class Installation(AppBase):
         config = load_config(home)
         key_source = load_key(home, env=env, passphrase_provider=passphrase_provider)
         conn = open_database(home / DATABASE_FILE, key_source.key, key_known_good=True)
-        store = Store(conn)
+        store = Store(conn, audit_key=audit_key(key_source.key))
         try:
             store.fix_legacy_sn(config.device_id)
         except BaseException:
@@ -140,7 +140,8 @@ class Installation(AppBase):
         Its reads never wait for the writer's commits (WAL), so the window stays responsive
         while a sync or an import writes. Closed with the installation.
         """
-        reader = Store(open_reader(self.home / DATABASE_FILE, self.key_source.key))
+        key = self.key_source.key
+        reader = Store(open_reader(self.home / DATABASE_FILE, key), audit_key=audit_key(key))
         self._readers.append(reader)
         return reader
 
@@ -212,6 +213,7 @@ class Installation(AppBase):
         finally:
             client.close()
         self.set_password(password)
+        self.store.record_event("login", f"gateway login as {self.config.username}")
 
 
 def _new_config(settings: InitSettings) -> tuple[AppConfig, str | None]:

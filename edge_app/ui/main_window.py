@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QPushButton,
     QStackedWidget,
     QStyle,
     QSystemTrayIcon,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from edge_app.ui.blocklist_page import BlocklistPage
 from edge_app.ui.i18n import app_icon, switch_language, tr
 from edge_app.ui.present import attention_text, last_sync_text, waiting_text
+from edge_app.ui.report_page import ReportPage
 from edge_app.ui.sale_page import SalePage
 from edge_app.ui.settings_page import SettingsPage
 from edge_app.ui.statusbar import StatusBar, fill_attention_menu
@@ -76,7 +78,7 @@ ENVIRONMENT_SHORT_WORDS = {
     "sandbox": "Sandbox",
     "custom": "Custom gateway",
 }
-PAGES = ("sale", "transactions", "blocklist", "sync", "settings")
+PAGES = ("sale", "transactions", "blocklist", "sync", "report", "settings")
 WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(960, 620)
 # The window's shortcuts, shown in the side list's and buttons' tooltips.
@@ -118,7 +120,8 @@ class MainWindow(QMainWindow):
         self.prompts = prompts or Prompts()
         self.runner = TaskRunner(self)
         self.sync = SyncController(app, self.runner, self)
-        self.gate = ManagerGate(app.secure_settings(), self.prompts)
+        app.act_as("cashier")
+        self.gate = ManagerGate(app.secure_settings(), self.prompts, self._manager_event)
         self.last_status: dict[str, Any] | None = None
         self._status_busy = False
         self._status_again = False
@@ -139,6 +142,8 @@ class MainWindow(QMainWindow):
             self.monitor.changed.connect(self.online_changed)
             self.monitor.start()
         self.tray = self._make_tray()
+        self.last_report: Any = None
+        self.announce_last_report()
         self.refresh_status()
 
     def _fit_to_screen(self) -> None:
@@ -171,6 +176,7 @@ class MainWindow(QMainWindow):
         self._build_content()
         self.nav.setCurrentRow(row)
         self.status.set_online(self._online)
+        self.announce_last_report()
         self.refresh_status()
 
     def _add_shortcuts(self) -> None:
@@ -228,6 +234,15 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setIconSize(QSize(20, 20))
         side_layout.addWidget(self.nav, 1)
+        self.last_report_button = QPushButton()
+        self.last_report_button.setObjectName("last_report")
+        self.last_report_button.setStyleSheet(
+            "QPushButton#last_report { text-align: left; color: #ffffff; background: #2f5a93;"
+            " border: none; border-radius: 4px; padding: 8px 10px; margin: 4px 8px; }"
+        )
+        self.last_report_button.setVisible(False)
+        self.last_report_button.clicked.connect(self.open_last_report)
+        side_layout.addWidget(self.last_report_button)
         self.role_label = QLabel(
             tr(
                 "Cashiers take sales. Voids, refunds, retries, card list changes and saving "
@@ -251,6 +266,7 @@ class MainWindow(QMainWindow):
         self.transactions_page = TransactionsPage(app, self.runner, self.gate, self.prompts)
         self.blocklist_page = BlocklistPage(app, self.runner, self.gate, self.prompts)
         self.sync_page = SyncPage(app, self.runner, self.sync, self.prompts)
+        self.report_page = ReportPage(app, self.runner, self.gate, self.prompts)
         self.settings_page = SettingsPage(app, self.gate)
         style = self.style()
         icons = QStyle.StandardPixmap
@@ -259,6 +275,7 @@ class MainWindow(QMainWindow):
             (self.transactions_page, tr("Transactions"), icons.SP_FileDialogDetailedView, ""),
             (self.blocklist_page, tr("Card block list"), icons.SP_MessageBoxWarning, ""),
             (self.sync_page, tr("Sync"), icons.SP_BrowserReload, "sync_now"),
+            (self.report_page, tr("Report"), icons.SP_FileDialogContentsView, ""),
             (self.settings_page, tr("Settings"), icons.SP_FileDialogInfoView, ""),
         ):
             self.stack.addWidget(page)
@@ -277,6 +294,7 @@ class MainWindow(QMainWindow):
         self.transactions_page.changed.connect(self.queue_changed)
         self.blocklist_page.changed.connect(self.queue_changed)
         self.settings_page.saved.connect(self._settings_saved)
+        self.report_page.changed.connect(self.queue_changed)
         self.status.open_record.connect(self.open_record)
         self.status.open_page.connect(self.show_page)
 
@@ -299,6 +317,49 @@ class MainWindow(QMainWindow):
         self.send_timer = QTimer(self)
         self.send_timer.setSingleShot(True)
         self.send_timer.timeout.connect(self.send_queued)
+
+    def announce_last_report(self, today: date | None = None) -> Any:
+        """Show "last night's report" in the side panel when the shop-close run wrote one
+        yesterday or today; None when there is none."""
+        from edge_app.services.report_files import newest_report
+
+        today = today or date.today()
+        saved = newest_report(self.home, not_before=today - timedelta(days=1))
+        self.last_report = saved
+        if saved is None:
+            self.last_report_button.setVisible(False)
+            return None
+        lines = [
+            tr("Last night's report"),
+            saved.day.isoformat(),
+            tr("{declined} declined, {held} held").format(declined=saved.declined, held=saved.held),
+            tr("{n} difference(s)").format(n=saved.differences),
+        ]
+        if not saved.chain_verified:
+            lines.append(tr("Audit trail broken!"))
+        self.last_report_button.setText("\n".join(lines))
+        self.last_report_button.setToolTip(str(saved.pdf_path or saved.csv_path))
+        self.last_report_button.setVisible(True)
+        return saved
+
+    def open_last_report(self) -> None:
+        """Open the Report page on last night's day (the page asks for the manager PIN)."""
+        if self.last_report is None:
+            return
+        self.show_page("report")
+        self.report_page.set_period(self.last_report.day, self.last_report.day)
+        self.report_page.show_report()
+
+    def _manager_event(self, what: str, action: str) -> None:
+        """The audit trail of the manager PIN: approvals (the manager acts for a while), and
+        wrong PINs."""
+        try:
+            if what == "approved":
+                self.app.manager_approved(action)
+            else:
+                self.app.manager_refused(action)
+        except Exception as exc:  # the action itself reports a queue it cannot write
+            self.status.waiting.setText(tr("Cannot read the queue: {why}").format(why=str(exc)))
 
     # -- navigation ---------------------------------------------------------------------------
 
@@ -463,7 +524,7 @@ class MainWindow(QMainWindow):
         show = QAction(tr("Show window"), menu)
         show.triggered.connect(self.showNormal)
         sync_now = QAction(tr("Sync now"), menu)
-        sync_now.triggered.connect(lambda: self.sync.start("window"))
+        sync_now.triggered.connect(lambda: self.sync.start("tray"))
         quit_action = QAction(tr("Quit"), menu)
         quit_action.triggered.connect(self.quit_app)
         menu.addAction(show)

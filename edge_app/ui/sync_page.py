@@ -54,6 +54,7 @@ REASON_WORDS = {
 }
 TRIGGER_WORDS = {
     "window": "This window",
+    "tray": "Tray icon",
     "manual": "Command line",
     "auto": "Automatic (back online)",
     "shop_close": "Shop close",

@@ -321,10 +321,21 @@ class ManagerGate:
     `settings` is where the PIN's hash is kept: the installation's `secure_settings()`.
     """
 
-    def __init__(self, settings: SettingsStore, prompts: Prompts) -> None:
+    def __init__(
+        self,
+        settings: SettingsStore,
+        prompts: Prompts,
+        events: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.prompts = prompts
         self.guard = PinGuard(settings)
+        # events("approved" | "refused", action): the audit trail of approvals and wrong PINs
+        self.events = events
+
+    def _event(self, what: str, action: str) -> None:
+        if self.events is not None:
+            self.events(what, action)
 
     def require(self, parent: QWidget | None, action: str) -> bool:
         if not has_manager_pin(self.settings):
@@ -338,13 +349,16 @@ class ManagerGate:
             if pin is None:
                 return False
             set_manager_pin(self.settings, pin)
+            self._event("approved", action)
             return True
 
         def check(pin: str) -> str | None:
             problem = self.guard.check(pin)
+            if problem:
+                self._event("refused", action)
             return tr(problem) if problem else None
 
-        return self.prompts.ask(
+        approved = self.prompts.ask(
             parent,
             tr("Manager PIN"),
             tr("A manager must approve: {action}").format(action=action),
@@ -353,3 +367,6 @@ class ManagerGate:
             password=True,
             digits=True,
         )
+        if approved:
+            self._event("approved", action)
+        return approved

@@ -564,6 +564,10 @@
       <translation>收銀員可直接收款。作廢、退款、重試、修改卡片名單及儲存設定需要經理 PIN。</translation>
     </message>
     <message>
+      <source>Last night's report</source>
+      <translation>昨晚的報表</translation>
+    </message>
+    <message>
       <source>Syncing…</source>
       <translation>同步中…</translation>
     </message>
@@ -604,8 +608,16 @@
       <translation>同步</translation>
     </message>
     <message>
+      <source>Report</source>
+      <translation>報表</translation>
+    </message>
+    <message>
       <source>Settings</source>
       <translation>設定</translation>
+    </message>
+    <message>
+      <source>Audit trail broken!</source>
+      <translation>稽核記錄已損壞！</translation>
     </message>
     <message>
       <source>Edge Uploader: {waiting}; {last}</source>
@@ -618,6 +630,14 @@
     <message>
       <source>Quit anyway</source>
       <translation>仍要結束</translation>
+    </message>
+    <message>
+      <source>{declined} declined, {held} held</source>
+      <translation>{declined} 筆被拒、{held} 筆暫留</translation>
+    </message>
+    <message>
+      <source>{n} difference(s)</source>
+      <translation>{n} 筆差異</translation>
     </message>
     <message>
       <source>Cannot read the queue: {why}</source>
@@ -934,6 +954,210 @@
     <message>
       <source>Next try after {time}.</source>
       <translation>下次嘗試時間：{time} 之後。</translation>
+    </message>
+    <message>
+      <source>Shop-close report</source>
+      <translation>打烊報表</translation>
+    </message>
+    <message>
+      <source>A manager opens the report: choose the days and press Show report.</source>
+      <translation>由經理開啟報表：選擇日期後按「顯示報表」。</translation>
+    </message>
+    <message>
+      <source>Show report</source>
+      <translation>顯示報表</translation>
+    </message>
+    <message>
+      <source>Save PDF…</source>
+      <translation>儲存 PDF…</translation>
+    </message>
+    <message>
+      <source>Save CSV…</source>
+      <translation>儲存 CSV…</translation>
+    </message>
+    <message>
+      <source>Reconcile with the gateway</source>
+      <translation>與閘道對帳</translation>
+    </message>
+    <message>
+      <source>PDF files (*.pdf)</source>
+      <translation>PDF 檔案 (*.pdf)</translation>
+    </message>
+    <message>
+      <source>Save the report</source>
+      <translation>儲存報表</translation>
+    </message>
+    <message>
+      <source>Asking the gateway…</source>
+      <translation>正在詢問閘道…</translation>
+    </message>
+    <message>
+      <source>From</source>
+      <translation>從</translation>
+    </message>
+    <message>
+      <source>to</source>
+      <translation>至</translation>
+    </message>
+    <message>
+      <source>open the shop-close report</source>
+      <translation>開啟打烊報表</translation>
+    </message>
+    <message>
+      <source>Not shown: the manager PIN was not given.</source>
+      <translation>未顯示：未輸入經理 PIN。</translation>
+    </message>
+    <message>
+      <source>Reading the report…</source>
+      <translation>正在讀取報表…</translation>
+    </message>
+    <message>
+      <source>compare the confirmed records with the gateway</source>
+      <translation>將已確認的記錄與閘道比對</translation>
+    </message>
+    <message>
+      <source>Asked about {checked} record(s): {found} difference(s).</source>
+      <translation>已詢問 {checked} 筆記錄：{found} 筆差異。</translation>
+    </message>
+    <message>
+      <source>Nothing in this report needs a manager.</source>
+      <translation>此報表沒有需要經理處理的項目。</translation>
+    </message>
+    <message>
+      <source>Saved {name}.</source>
+      <translation>已儲存 {name}。</translation>
+    </message>
+    <message>
+      <source>{n} could not be asked; try again later.</source>
+      <translation>{n} 筆無法詢問；請稍後再試。</translation>
+    </message>
+    <message>
+      <source>{n} line(s) need a manager: see the lists in red.</source>
+      <translation>{n} 項需要經理處理：請看紅色清單。</translation>
+    </message>
+    <message>
+      <source>Cannot write {name}: {why}</source>
+      <translation>無法寫入 {name}：{why}</translation>
+    </message>
+    <message>
+      <source>Sales taken</source>
+      <translation>收取的銷售</translation>
+    </message>
+    <message>
+      <source>Voids taken</source>
+      <translation>收取的作廢</translation>
+    </message>
+    <message>
+      <source>Refunds taken</source>
+      <translation>收取的退款</translation>
+    </message>
+    <message>
+      <source>Sales confirmed by the gateway</source>
+      <translation>閘道已確認的銷售</translation>
+    </message>
+    <message>
+      <source>Voids confirmed by the gateway</source>
+      <translation>閘道已確認的作廢</translation>
+    </message>
+    <message>
+      <source>Refunds confirmed by the gateway</source>
+      <translation>閘道已確認的退款</translation>
+    </message>
+    <message>
+      <source>Declined or failed</source>
+      <translation>已拒絕或失敗</translation>
+    </message>
+    <message>
+      <source>Still waiting</source>
+      <translation>仍在等待</translation>
+    </message>
+    <message>
+      <source>Cancelled locally</source>
+      <translation>已在本機取消</translation>
+    </message>
+    <message>
+      <source>Time</source>
+      <translation>時間</translation>
+    </message>
+    <message>
+      <source>Kind</source>
+      <translation>類型</translation>
+    </message>
+    <message>
+      <source>Reason</source>
+      <translation>原因</translation>
+    </message>
+    <message>
+      <source>Store {store}, {period}; device {device}; made {made}</source>
+      <translation>商店 {store}，{period}；裝置 {device}；產生於 {made}</translation>
+    </message>
+    <message>
+      <source>Declined: chase these</source>
+      <translation>被拒：需追收</translation>
+    </message>
+    <message>
+      <source>Verified: {n} entries.</source>
+      <translation>已驗證：{n} 筆記錄。</translation>
+    </message>
+    <message>
+      <source>Chain head (pins the log as printed): entry {id}</source>
+      <translation>鏈頭（印出時鎖定記錄）：第 {id} 筆</translation>
+    </message>
+    <message>
+      <source>Count</source>
+      <translation>筆數</translation>
+    </message>
+    <message>
+      <source>Syncs</source>
+      <translation>同步</translation>
+    </message>
+    <message>
+      <source>Differences with the gateway</source>
+      <translation>與閘道的差異</translation>
+    </message>
+    <message>
+      <source>Audit trail</source>
+      <translation>稽核記錄</translation>
+    </message>
+    <message>
+      <source>Nothing was captured in this period.</source>
+      <translation>此期間沒有收取任何交易。</translation>
+    </message>
+    <message>
+      <source>Started</source>
+      <translation>開始</translation>
+    </message>
+    <message>
+      <source>By</source>
+      <translation>發起者</translation>
+    </message>
+    <message>
+      <source>Result</source>
+      <translation>結果</translation>
+    </message>
+    <message>
+      <source>No sync ran in this period.</source>
+      <translation>此期間沒有執行同步。</translation>
+    </message>
+    <message>
+      <source>Found</source>
+      <translation>發現時間</translation>
+    </message>
+    <message>
+      <source>What</source>
+      <translation>事件</translation>
+    </message>
+    <message>
+      <source>None open.</source>
+      <translation>沒有未處理的差異。</translation>
+    </message>
+    <message>
+      <source>Card list</source>
+      <translation>卡片名單</translation>
+    </message>
+    <message>
+      <source>{added} added, {removed} removed here; sent to the gateway: {sent_added} added, {sent_removed} removed; {failed} refused.</source>
+      <translation>本機新增 {added}、移除 {removed}；已送至閘道：新增 {sent_added}、移除 {sent_removed}；{failed} 筆被拒。</translation>
     </message>
     <message>
       <source>The manager PIN must be 4 to 8 digits.</source>
@@ -1408,20 +1632,12 @@
       <translation>…另有 {n} 筆，請見「交易」畫面</translation>
     </message>
     <message>
-      <source>Started</source>
-      <translation>開始</translation>
-    </message>
-    <message>
       <source>Finished</source>
       <translation>結束</translation>
     </message>
     <message>
       <source>Started by</source>
       <translation>啟動者</translation>
-    </message>
-    <message>
-      <source>Result</source>
-      <translation>結果</translation>
     </message>
     <message>
       <source>Left</source>
@@ -1486,6 +1702,10 @@
     <message>
       <source>This window</source>
       <translation>本視窗</translation>
+    </message>
+    <message>
+      <source>Tray icon</source>
+      <translation>系統匣圖示</translation>
     </message>
     <message>
       <source>Command line</source>
@@ -1632,10 +1852,6 @@
       <translation>尚未送出</translation>
     </message>
     <message>
-      <source>Declined or failed</source>
-      <translation>已拒絕或失敗</translation>
-    </message>
-    <message>
       <source>Type</source>
       <translation>類型</translation>
     </message>
@@ -1756,16 +1972,8 @@
       <translation>顯示</translation>
     </message>
     <message>
-      <source>to</source>
-      <translation>至</translation>
-    </message>
-    <message>
       <source>When</source>
       <translation>時間</translation>
-    </message>
-    <message>
-      <source>What</source>
-      <translation>事件</translation>
     </message>
     <message>
       <source>Detail</source>
@@ -1882,10 +2090,6 @@
     <message>
       <source>Allow list: only cards on the list are accepted</source>
       <translation>允許名單：只接受名單上的卡</translation>
-    </message>
-    <message>
-      <source>Card list</source>
-      <translation>卡片名單</translation>
     </message>
     <message>
       <source>Must match how the payment provider set up the store.</source>

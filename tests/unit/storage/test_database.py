@@ -17,6 +17,7 @@ from storage.errors import (
     DatabaseMissingError,
     DatabaseTooNewError,
 )
+from storage.keys import audit_key
 
 KEY = bytes.fromhex("cd" * 32)
 OTHER = bytes.fromhex("ef" * 32)
@@ -172,7 +173,7 @@ def test_offline_limit_reads_come_from_the_state_index_alone(tmp_path: Path) -> 
     from storage.repository import Store
 
     conn = open_database(tmp_path / "queue.db", KEY, create=True)
-    store = Store(conn)
+    store = Store(conn, audit_key=audit_key(KEY))
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     store.unsent_totals()
@@ -239,7 +240,7 @@ def test_card_list_chunks_are_read_in_index_order_without_sorting_the_list(tmp_p
     from storage.repository import Store
 
     conn = open_database(tmp_path / "queue.db", KEY, create=True)
-    store = Store(conn)
+    store = Store(conn, audit_key=audit_key(KEY))
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     store.blocklist_pending_chunk("add", "", 1000)
@@ -263,7 +264,7 @@ def test_legacy_sales_get_the_device_id_once_and_opening_then_reads_one_key(
         "VALUES ('old', 'sale', 'queued', '2026-01-01T00:00:00+08:00', 1, 1)"
     )
     conn.close()
-    store = Store(open_database(path, KEY))
+    store = Store(open_database(path, KEY), audit_key=audit_key(KEY))
     assert store.fix_legacy_sn("DEVICE-A") == 1
     assert store.get("old").sn == "DEVICE-A"
     statements: list[str] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import open_database
+from storage.keys import audit_key
 from storage.repository import Store, TxFilter
 
 KEY = bytes.fromhex("cd" * 32)
@@ -16,7 +17,7 @@ STATES = ("queued", "uploaded", "failed")
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    store = Store(open_database(tmp_path / "queue.db", KEY, create=True))
+    store = Store(open_database(tmp_path / "queue.db", KEY, create=True), audit_key=audit_key(KEY))
     now = time.time()
     rows = [
         (

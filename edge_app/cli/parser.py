@@ -176,7 +176,8 @@ def _add_status(sub: Commands) -> None:
     p.set_defaults(func=cmd_status)
     p = sub.add_parser(
         "attention",
-        help="records that need a person: held, declined or failed ones no manager has seen",
+        help="what needs a person: held, declined or failed records no manager has seen, "
+        "differences with the gateway",
     )
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -187,6 +188,13 @@ def _add_status(sub: Commands) -> None:
         help="mark a failed record as seen by a manager (repeatable)",
     )
     p.add_argument("--all-seen", action="store_true", help="mark every failed record as seen")
+    p.add_argument(
+        "--resolve",
+        type=int,
+        metavar="ID",
+        help="close a difference reconcile found, once dealt with (needs --note)",
+    )
+    p.add_argument("--note", metavar="TEXT", help="what was done about the difference")
     p.set_defaults(func=cmd_attention)
 
 

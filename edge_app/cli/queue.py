@@ -91,6 +91,11 @@ def _print_status(status: dict[str, Any]) -> None:
         print("  " + attention_line(item))
     if status["blocklist"]["failed"]:
         print(f"  {status['blocklist']['failed']} card list change(s) refused by the gateway")
+    if status["gateway_differences"]:
+        print(
+            f"  {status['gateway_differences']} difference(s) with the gateway found by "
+            "reconcile (edge-app attention lists them)"
+        )
 
 
 def waiting_line(waiting: dict[str, Any]) -> str:
@@ -143,6 +148,10 @@ def attention_line(item: dict[str, Any]) -> str:
 def cmd_attention(args: argparse.Namespace) -> int:
     app = _open(args)
     try:
+        if args.resolve is not None:
+            app.resolve_difference(args.resolve, args.note or "")
+            print(f"Difference {args.resolve} resolved.")
+            return EXIT_OK
         if args.all_seen or args.seen:
             done = (
                 app.mark_all_seen(by="cli") if args.all_seen else app.mark_seen(args.seen, by="cli")
@@ -150,17 +159,32 @@ def cmd_attention(args: argparse.Namespace) -> int:
             print(f"Marked {done} failed record(s) as seen.")
             return EXIT_OK
         status = app.status()
+        differences = app.open_differences()
     finally:
         app.close()
     if args.json:
-        print(
-            json.dumps(
-                {"needs_attention": status["needs_attention"], "attention": status["attention"]},
-                indent=2,
-            )
-        )
+        doc = {
+            "needs_attention": status["needs_attention"],
+            "attention": status["attention"],
+            "gateway_differences": [_difference_json(d) for d in differences],
+        }
+        print(json.dumps(doc, indent=2))
         return EXIT_OK
     print(f"Needs attention: {status['needs_attention']}")
     for item in status["attention"]:
         print("  " + attention_line(item))
+    for d in differences:
+        print(f"  Difference {d.id} ({d.kind}) {d.tx_uuid}: {d.detail}")
     return EXIT_OK
+
+
+def _difference_json(d: Any) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "uuid": d.tx_uuid,
+        "kind": d.kind,
+        "local": d.local,
+        "gateway": d.gateway,
+        "detail": d.detail,
+        "found_ts": d.found_ts,
+    }

@@ -27,6 +27,7 @@ class Reporting(AppBase):
         runs = self.store.sync_runs(limit=1)
         blocklist = self.store.blocklist_counts()
         attention = self.store.attention_records(ATTENTION_LISTED)
+        differences = self.store.count_open_differences()  # found by reconcile
         # never negative: after the clock was moved back the oldest record looks "future"
         age_seconds = max((now - oldest).total_seconds(), 0) if oldest else None
         return {
@@ -44,8 +45,10 @@ class Reporting(AppBase):
                 if len(attention) == ATTENTION_LISTED
                 else len(attention)
             )
-            + blocklist["failed"],
+            + blocklist["failed"]
+            + differences,
             "attention": [_attention_item(r) for r in attention],
+            "gateway_differences": differences,
             "unsent_totals": {
                 cur: format_amount(total, cur)
                 for cur, total in sorted(self.store.unsent_totals().items())

@@ -167,7 +167,17 @@ def fill_attention_menu(
         )
         cards.triggered.connect(lambda _=False: open_page("blocklist"))
         menu.addAction(cards)
-    extra = int(status.get("needs_attention", 0)) - len(status.get("attention", [])) - refused
+    differences = int(status.get("gateway_differences", 0))
+    if differences:
+        found = QAction(tr("{n} difference(s) with the gateway").format(n=differences), menu)
+        found.triggered.connect(lambda _=False: open_page("report"))
+        menu.addAction(found)
+    extra = (
+        int(status.get("needs_attention", 0))
+        - len(status.get("attention", []))
+        - refused
+        - differences
+    )
     if extra > 0:
         more = QAction(tr("… and {n} more on the Transactions screen").format(n=extra), menu)
         more.setEnabled(False)

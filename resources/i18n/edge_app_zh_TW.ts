@@ -1628,6 +1628,10 @@
       <translation>{n} 項卡片名單變更被閘道拒絕</translation>
     </message>
     <message>
+      <source>{n} difference(s) with the gateway</source>
+      <translation>{n} 項與閘道不符的差異</translation>
+    </message>
+    <message>
       <source>… and {n} more on the Transactions screen</source>
       <translation>…另有 {n} 筆，請見「交易」畫面</translation>
     </message>

@@ -131,3 +131,23 @@ def test_a_record_sent_again_by_a_manager_needs_attention_again_if_it_is_decline
     assert online_app.store.get(held).state.value == "failed"
     [item] = online_app.status()["attention"]
     assert (item["uuid"], item["declined"]) == (held, True)
+
+
+def test_differences_reconcile_found_need_attention_until_a_manager_resolves_them(
+    online_app: Any, gateway: Any, home: Path, cli_in_process: Any
+) -> None:
+    uploaded = [sale(online_app, "10.00"), sale(online_app, "11.00")]
+    online_app.sync(**FAST)
+    gateway.set_options(disagree={uploaded[0]: "amount"})
+    assert cli_in_process(home, "reconcile").returncode == 3
+    status = online_app.status()
+    assert (status["gateway_differences"], status["needs_attention"]) == (1, 1)
+    listed = cli_in_process(home, "attention")
+    [line] = [x for x in listed.stdout.splitlines() if x.startswith("  Difference ")]
+    assert uploaded[0] in line
+    number = line.split()[1]
+    refused = cli_in_process(home, "attention", "--resolve", number)  # no note: refused
+    assert refused.returncode == 2 and "what was done" in refused.stderr
+    done = cli_in_process(home, "attention", "--resolve", number, "--note", "amount fixed")
+    assert (done.returncode, done.stdout.strip()) == (0, f"Difference {number} resolved.")
+    assert online_app.status()["needs_attention"] == 0

@@ -43,9 +43,24 @@ def _prompt_passphrase(confirm: bool) -> Callable[[], str]:
 
 
 def _home(args: argparse.Namespace) -> Path:
+    """The home folder; refused when it is a file or lies below one (nothing else can work)."""
     from edge_app.config import resolve_home
 
-    return resolve_home(args.home)
+    home = resolve_home(args.home)
+    for folder in (home, *home.parents):
+        try:
+            if not folder.exists():
+                continue
+        except OSError as exc:
+            from storage.files import describe_os_error
+
+            raise CliError(describe_os_error(exc, folder, "read")) from None
+        if folder.is_dir():
+            return home
+        if folder == home:
+            raise CliError(f"The data folder {home} is a file, not a folder; give a folder.")
+        raise CliError(f"The data folder {home} lies below the file {folder}; give a folder.")
+    return home
 
 
 def _open(args: argparse.Namespace, *, interactive: bool = True) -> App:

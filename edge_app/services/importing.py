@@ -176,6 +176,9 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict[str, str] | str]]:
         except ValueError:
             yield line_no, "not valid JSON."
             continue
+        except RecursionError:
+            yield line_no, "nested too deeply to be a transaction."
+            continue
         if not isinstance(doc, dict):
             yield line_no, "must be a JSON object."
             continue

@@ -214,6 +214,11 @@ def create_key(
                 f"Key store 'env' needs {ENV_KEY} set to 64 hexadecimal characters."
             )
         key = _parse_env_key(env[ENV_KEY])
+        if key in (bytes(KEY_BYTES), b"\xff" * KEY_BYTES):
+            raise KeyUnavailable(
+                f"{ENV_KEY} is all zeros (or all f): that is no secret. Make a random key, for "
+                "example with: python -c \"import secrets; print(secrets.token_hex(32))\""
+            )
         chosen = "env"
     else:
         key = secrets.token_bytes(KEY_BYTES)

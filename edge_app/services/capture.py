@@ -23,6 +23,7 @@ from edge_app.domain.transactions import (
     check_refund,
     check_void,
     new_uuid,
+    validate_brn,
     validate_sale,
     validate_uuid,
 )
@@ -75,7 +76,9 @@ class Capturing(AppBase):
             list_mode=self.list_mode,
             now=now,
             totals=self.store.unsent_totals(),
-            oldest_unsent=datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts else None,
+            oldest_unsent=(
+                datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts is not None else None
+            ),
         )
 
     def capture_sale(self, **fields: Any) -> Capture:
@@ -117,7 +120,7 @@ class Capturing(AppBase):
             sn=self.config.device_id,
         )
         ctx.totals[sale.currency] = ctx.totals.get(sale.currency, Decimal(0)) + exposure
-        if ctx.oldest_unsent is None:
+        if ctx.oldest_unsent is None or captured_at < ctx.oldest_unsent:
             ctx.oldest_unsent = captured_at
         return Capture(sale.uuid, TxState.QUEUED, tuple(warnings))
 
@@ -135,6 +138,13 @@ class Capturing(AppBase):
             brn = original.strip()
             if _looks_like_uuid(brn):
                 raise ValidationError(f"No sale with uuid {brn} is stored on this PC.", "original")
+            brn = validate_brn(brn)
+            earlier = self.store.live_void_of_brn(brn)
+            if earlier is not None:
+                raise ValidationError(
+                    f"A void of BRN {brn} is already stored ({earlier}); it is not queued twice.",
+                    "original",
+                )
             # A sale taken online earlier: only the gateway knows it; the void goes by its BRN.
             self.store.insert_follow_up(
                 conn,

@@ -31,7 +31,7 @@ def cmd_blocklist(args: argparse.Namespace) -> int:
             verb = "removed from" if args.delete else "added to"
             print(f"{changed} card(s) {verb} the list (pending until the next sync).")
         elif args.action == "export":
-            count = app.blocklist_export(Path(args.file))
+            count = app.blocklist_export(Path(args.file), force=args.force)
             print(f"Wrote {count} masked card number(s) to {args.file}.")
         else:
             _print_blocklist(app, args.json, sys.stdout)

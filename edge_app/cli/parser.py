@@ -159,6 +159,7 @@ def _add_blocklist(sub: Commands) -> None:
     i.add_argument("--del", dest="delete", action="store_true")
     e = actions.add_parser("export", help="write a CSV report (masked numbers)")
     e.add_argument("file")
+    e.add_argument("--force", action="store_true", help="replace the file if it exists")
     li = actions.add_parser("list", help="show the list (masked)")
     li.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_blocklist)

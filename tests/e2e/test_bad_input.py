@@ -268,3 +268,37 @@ def test_a_closed_stdout_after_a_sync_keeps_its_exit_code_and_says_it_was_stored
             assert app.status()["transactions"]["uploaded"] == 1
         finally:
             app.close()
+
+
+# -- exports never destroy data ------------------------------------------------------------------
+
+
+def test_an_export_never_replaces_a_file_of_the_home_nor_an_existing_file(
+    home: Path, tmp_path: Path, cli_in_process: Runner
+) -> None:
+    init(home, cli_in_process)
+    assert cli_in_process(home, "status").returncode == 0
+    (home / "logs").mkdir(exist_ok=True)
+    (home / "logs" / "edge-app.log").write_text("a log line\n")
+    link = tmp_path / "queue-link.db"
+    os.link(home / "queue.db", link)
+    before = snapshot(home)
+    for target in (
+        home / "queue.db", home / "queue.db-wal", home / "queue.db-shm", home / "keystore.json",
+        home / "config.json", home / "logs" / "edge-app.log", home / "sync.lock", home, link,
+    ):  # fmt: skip
+        for extra in ([], ["--force"]):
+            line = refused(cli_in_process(home, "blocklist", "export", str(target), *extra))
+            assert "file of the installation" in line, line
+    assert snapshot(home) == before
+    existing = tmp_path / "report.csv"
+    existing.write_text("keep me")
+    refused(cli_in_process(home, "blocklist", "export", str(existing)), "already exists", "--force")
+    assert existing.read_text() == "keep me"
+    assert cli_in_process(home, "blocklist", "export", str(existing), "--force").returncode == 0
+    assert existing.read_text().startswith("masked_card_number")
+    refused(cli_in_process(home, "blocklist", "export", "/dev/null", "--force"), "not a plain file")
+    refused(
+        cli_in_process(home, "blocklist", "export", str(tmp_path / "missing" / "x.csv")),
+        "does not exist",
+    )

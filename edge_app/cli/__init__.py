@@ -8,10 +8,11 @@ schtasks) is missing or fails.
 The parts: `parser` declares every command; the handlers live by topic in `installation`
 (init, login), `queue` (capture, import, status), `cardlist` (blocklist), `syncing` (sync,
 schedule) and `launch` (gui, sandbox, demo); `common` holds what they share (`_open`,
-`CliError`). Handler modules import their heavy dependencies inside the handlers, so
-`edge-app status` starts without httpx, the sandbox, the scheduler or Qt. This package may import
-any other part of `edge_app` and `storage`; nothing imports it back except `__main__` and the
-installer's entry point.
+`CliError`), `secrets` how card data and secrets come in (stdin, a prompt; not argv), `db`
+the recovery of a damaged queue. Handler modules import their heavy dependencies inside the
+handlers, so `edge-app status` starts without httpx, the sandbox, the scheduler or Qt. This
+package may import any other part of `edge_app` and `storage`; nothing imports it back except
+`__main__` and the installer's entry point.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ from edge_app.cli.common import EXIT_OK, _open, _print_warnings
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
+    from edge_app.cli.secrets import card_fields
+
+    card = card_fields(args) if args.kind == "sale" else {}  # before the passphrase prompt
     app = _open(args)
     try:
         if args.kind == "sale":
@@ -23,14 +26,11 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 currency=args.currency,
                 tips=args.tips,
                 reader_mode=args.reader_mode,
-                card_number=args.card_number,
                 expiry=args.expiry,
-                cvv=args.cvv,
-                track2=args.track2,
                 card_sn=args.card_sn,
-                icc=args.icc,
                 auth_code=args.auth_code,
                 uuid=args.uuid,
+                **card,
             )
         elif args.kind == "void":
             result = app.capture_void(args.original, uuid=args.uuid)

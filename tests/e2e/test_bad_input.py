@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from leaks import snapshot
-from support import TEST_KEY, VISA
+from support import AMEX, TEST_KEY, VISA
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
@@ -302,3 +302,91 @@ def test_an_export_never_replaces_a_file_of_the_home_nor_an_existing_file(
         cli_in_process(home, "blocklist", "export", str(tmp_path / "missing" / "x.csv")),
         "does not exist",
     )
+
+
+# -- card data and secrets never through argv -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--expiry", "2912",
+         "--card-number", VISA],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--expiry", "2912",
+         "--card-stdin", "--cvv", "737"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--reader-mode", "swipe",
+         "--track2", f";{VISA}=29121010000087654?"],
+        ["capture", "sale", "--amount", "1", "--currency", "HKD", "--reader-mode", "contact",
+         "--icc", "9F2608AABBCCDD"],
+        ["blocklist", "add", VISA],
+        ["blocklist", "del", VISA],
+    ],
+)  # fmt: skip
+def test_card_data_in_argv_is_refused_and_names_the_way_in(
+    home: Path, cli_in_process: Runner, args: list[str]
+) -> None:
+    init(home, cli_in_process)
+    line = refused(cli_in_process(home, *args), "--allow-argv-card-data")
+    assert VISA not in line
+    assert "--card-stdin" in line or "stdin" in line
+    doc = json.loads(cli_in_process(home, "status", "--json").stdout)
+    assert sum(doc["transactions"].values()) == 0 and doc["blocklist"]["cards"] == 0
+
+
+def test_init_secrets_in_argv_are_refused_and_come_from_stdin_or_the_environment(
+    tmp_path: Path, cli_in_process: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    custom = ["init", "--store-id", "s1", "--environment", "custom", "--username", "u",
+              "--base-url", "https://gateway.example.com", "--client-id", "c"]  # fmt: skip
+    refused(
+        cli_in_process(tmp_path / "a", *custom, "--client-secret", "cs-1234"), "--secrets-stdin"
+    )
+    refused(
+        cli_in_process(tmp_path / "a", "init", "--store-id", "s", "--environment", "sandbox",
+                       "--username", "u", "--signing-secret", "sig-1234"),
+        "EDGE_APP_SIGNING_SECRET",
+    )  # fmt: skip
+    assert not (tmp_path / "a").exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO("client_secret=cs-5678\nsigning_secret=sg-9\n"))
+    assert cli_in_process(tmp_path / "b", *custom, "--secrets-stdin").returncode == 0
+    env = {"EDGE_APP_CLIENT_SECRET": "cs-env-1"}
+    assert cli_in_process(tmp_path / "c", *custom, env=env).returncode == 0
+    from edge_app.services import SECRET_CLIENT, SECRET_SIGNING, App
+
+    for name, client, signing in (("b", "cs-5678", "sg-9"), ("c", "cs-env-1", None)):
+        app = App.open(tmp_path / name, env={"EDGE_APP_DB_KEY": TEST_KEY})
+        try:
+            assert app.store.get_setting(SECRET_CLIENT) == client
+            assert app.store.get_setting(SECRET_SIGNING) == signing
+        finally:
+            app.close()
+
+
+def test_card_data_on_stdin_is_captured(home: Path, cli_in_process: Runner,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import io
+
+    init(home, cli_in_process)
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"card_number={VISA}\ncvv=737\n"))
+    sale = ["capture", "sale", "--amount", "1", "--currency", "HKD", "--expiry", "2912"]
+    done = cli_in_process(home, *sale, "--card-stdin")
+    assert done.returncode == 0, done.stderr
+    monkeypatch.setattr("sys.stdin", io.StringIO("pan=1\n"))
+    refused(cli_in_process(home, *sale, "--card-stdin"), "stdin line 1", "card_number")
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{VISA}\n\n5555555555554444\n"))
+    assert cli_in_process(home, "blocklist", "add").returncode == 0
+    doc = json.loads(cli_in_process(home, "status", "--json").stdout)
+    assert doc["transactions"]["queued"] == 1 and doc["blocklist"]["cards"] == 2
+    allowed = cli_in_process(home, *sale, "--card-number", AMEX, "--allow-argv-card-data")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_help_shows_the_ways_in_that_are_not_argv(cli_in_process: Runner, home: Path) -> None:
+    sale = cli_in_process(home, "capture", "sale", "--help")
+    assert "--card-stdin" in sale.stdout and "import transactions" in sale.stdout
+    init_help = cli_in_process(home, "init", "--help")
+    assert "--secrets-stdin" in init_help.stdout and "EDGE_APP_CLIENT_SECRET" in init_help.stdout
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "--card-stdin" in readme and "--card-number PAN" not in readme

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from edge_app import __version__
 from edge_app.cli.cardlist import cmd_blocklist
 from edge_app.cli.common import EXIT_USAGE
+from edge_app.cli.db import cmd_db
 from edge_app.cli.installation import cmd_init, cmd_login
 from edge_app.cli.launch import cmd_demo, cmd_gui, cmd_sandbox
 from edge_app.cli.queue import cmd_capture, cmd_import, cmd_status
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_login,
         _add_sync,
         _add_schedule,
+        _add_db,
     ):
         add(sub)
     return parser
@@ -257,6 +259,19 @@ def _add_sync(sub: Commands) -> None:
         help="seconds between queries of pending results (default 20)",
     )
     p.set_defaults(func=cmd_sync)
+
+
+def _add_db(sub: Commands) -> None:
+    p = sub.add_parser("db", help="check a damaged queue, or copy what can be read of it")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("check", help="check every page and the structure (read-only)")
+    e = actions.add_parser(
+        "export-recovered",
+        help="copy every readable row into a new file (same key and schema version)",
+    )
+    e.add_argument("file")
+    e.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=cmd_db)
 
 
 def _add_schedule(sub: Commands) -> None:

@@ -23,7 +23,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from edge_app.cli.common import EXIT_GATEWAY_DOWN, EXIT_INTERNAL, EXIT_USAGE, CliError
+from edge_app.cli.common import (
+    EXIT_GATEWAY_DOWN,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
+    CliError,
+    mask_card_runs,
+)
 from edge_app.cli.launch import cmd_gui
 from edge_app.cli.parser import build_parser
 
@@ -109,6 +115,8 @@ def _say(message: str, problems: Sequence[str] = ()) -> None:
         shown = "; ".join(problems[:MAX_PROBLEMS_SHOWN])
         more = len(problems) - MAX_PROBLEMS_SHOWN
         line += f" {shown}" + (f"; and {more} more." if more > 0 else "")
+    # One line whatever a message quotes from the input: no control or line-break characters.
+    line = mask_card_runs("".join(ch if ch.isprintable() else "?" for ch in line))
     print(line, file=sys.stderr)
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from edge_app import __version__
 from edge_app.cli.cardlist import cmd_blocklist
-from edge_app.cli.common import EXIT_USAGE
+from edge_app.cli.common import EXIT_USAGE, mask_card_runs
 from edge_app.cli.db import cmd_db
 from edge_app.cli.installation import cmd_init, cmd_login
 from edge_app.cli.launch import cmd_demo, cmd_gui, cmd_sandbox
@@ -57,7 +57,9 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"edge-app: {message} (see: {self.prog} --help)\n")
+        # argparse quotes the refused value: a card number typed in the wrong place is masked.
+        message = mask_card_runs(message)
+        sys.stderr.write(f"edge-app: {' '.join(message.split())} (see: {self.prog} --help)\n")
         raise SystemExit(EXIT_USAGE)
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from edge_app.domain.blocklist import ListMode, check_card_against_list
+from edge_app.domain.card import looks_like_card_number
 from edge_app.domain.errors import ValidationError
 from edge_app.domain.limits import OfflineLimits, check_capture_limits
 from edge_app.domain.money import parse_amount
@@ -209,8 +210,9 @@ class Capturing(AppBase):
         new_id = self._new_id(uuid)
         sale = self._original(original)
         if sale is None:
+            shown = "with that number" if looks_like_card_number(original) else original.strip()
             raise ValidationError(
-                f"No sale {original.strip()} is stored on this PC; a refund needs its amount "
+                f"No sale {shown[:80]} is stored on this PC; a refund needs its amount "
                 "and currency, so refund it where it was taken.",
                 "original",
             )

@@ -390,3 +390,17 @@ def test_help_shows_the_ways_in_that_are_not_argv(cli_in_process: Runner, home: 
     assert "--secrets-stdin" in init_help.stdout and "EDGE_APP_CLIENT_SECRET" in init_help.stdout
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "--card-stdin" in readme and "--card-number PAN" not in readme
+
+
+def test_a_refusal_quoting_the_input_stays_one_line_and_masks_card_numbers(
+    home: Path, tmp_path: Path, cli_in_process: Runner
+) -> None:
+    """Found by the fuzz test: a file name that is a card number, a column named '\\x1e'."""
+    init(home, cli_in_process)
+    line = refused(cli_in_process(home, "blocklist", "import", VISA))
+    assert VISA not in line and "411111******1111" in line
+    line = refused(cli_in_process(home, "capture", "sale", "--reader-mode", f"{VISA} {AMEX}"))
+    assert VISA not in line and AMEX not in line
+    path = tmp_path / "odd.jsonl"
+    path.write_text('{"\\u001e\\u2028x": null}\n')
+    refused(cli_in_process(home, "import", "transactions", str(path)), "unknown column")

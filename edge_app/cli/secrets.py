@@ -80,7 +80,9 @@ def card_fields(args: argparse.Namespace) -> dict[str, str | None]:
             if given[name] is not None:
                 raise CliError(f"--card-stdin: {name} is also given as an argument; give it once.")
             given[name] = value or None
-    elif not in_argv and sys.stdin.isatty():
+    elif not in_argv:
+        if not sys.stdin.isatty():
+            raise CliError(f"No card data was given: {CARD_HOW}.")
         given.update(_ask_card(args.reader_mode))
     return given
 

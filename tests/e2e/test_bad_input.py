@@ -373,6 +373,7 @@ def test_card_data_on_stdin_is_captured(home: Path, cli_in_process: Runner,
     sale = ["capture", "sale", "--amount", "1", "--currency", "HKD", "--expiry", "2912"]
     done = cli_in_process(home, *sale, "--card-stdin")
     assert done.returncode == 0, done.stderr
+    refused(cli_in_process(home, *sale), "No card data was given", "--card-stdin")
     monkeypatch.setattr("sys.stdin", io.StringIO("pan=1\n"))
     refused(cli_in_process(home, *sale, "--card-stdin"), "stdin line 1", "card_number")
     monkeypatch.setattr("sys.stdin", io.StringIO(f"{VISA}\n\n5555555555554444\n"))

@@ -205,13 +205,11 @@ class Smoke:
                     "12.34",
                     "--currency",
                     "EUR",
-                    "--card-number",
-                    SMOKE_CARD,
                     "--expiry",
                     "3012",
-                    "--cvv",
-                    "737",
+                    "--card-stdin",
                 ],
+                stdin=f"card_number={SMOKE_CARD}\ncvv=737\n",
             )
         )
         if not re.match(r"^sale queued [0-9a-f-]{36}$", out.strip()):

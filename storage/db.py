@@ -25,7 +25,7 @@ from storage.errors import (
     StorageBug,
     StorageError,
 )
-from storage.files import create_private_file
+from storage.files import create_private_file, describe_os_error
 from storage.keys import audit_key
 
 Connection = Any  # sqlcipher3 ships no type information
@@ -234,15 +234,40 @@ _ENVIRONMENT: dict[int, tuple[type[StorageError], str]] = {
 }
 
 
-def classify_sqlite_error(exc: BaseException) -> StorageError | StorageBug:
+_ACCESS_CODES = frozenset({3, 8, 14, 23})  # PERM, READONLY, CANTOPEN, AUTH
+
+
+def classify_sqlite_error(
+    exc: BaseException, path: Path | None = None
+) -> StorageError | StorageBug:
     """Sort an SQLite error by its result code: an environment error in plain words (disk,
-    damage, lock, permissions), or a `StorageBug` (a wrong statement: exit 1, logged)."""
+    damage, lock, permissions), or a `StorageBug` (a wrong statement: exit 1, logged).
+
+    With the database's `path`, a refused open or write names what this user cannot access
+    (the folder, the file or its -wal/-shm), found with the OS's own access check.
+    """
     code = getattr(exc, "sqlite_errorcode", None)
     if isinstance(code, int) and (code & 0xFF) in _ENVIRONMENT:
+        if path is not None and (code & 0xFF) in _ACCESS_CODES:
+            denied = _denied_path(path)
+            if denied is not None:
+                return StorageError(
+                    describe_os_error(PermissionError(13, "denied"), denied, "written")
+                )
         kind, sentence = _ENVIRONMENT[code & 0xFF]
         return kind(sentence)
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
     return StorageBug(f"The database refused a statement of this program ({name}).")
+
+
+def _denied_path(path: Path) -> Path | None:
+    """The first of the database's folder, file, -wal and -shm that this user may not write."""
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return path.parent
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists() and not os.access(candidate, os.R_OK | os.W_OK):
+            return candidate
+    return None
 
 
 def _apply_key(conn: Connection, key: bytes) -> None:
@@ -322,26 +347,14 @@ def open_database(
     `key_known_good` says the key matched the installation's key check, so a failure to read
     page 1 means damage rather than a wrong key.
     """
-    is_new = not path.exists() or path.stat().st_size == 0
-    if not path.exists():
-        if not create:
-            raise DatabaseMissingError(f"No queue database at {path}; run 'edge-app init' first.")
-        create_private_file(path)
-    elif not is_new and _looks_plaintext(path):
-        raise DatabaseDamagedError(f"{path} is not an encrypted Edge Uploader database.")
+    try:
+        is_new = _check_file(path, create)
+    except OSError as exc:
+        raise StorageError(describe_os_error(exc, path, "read")) from None
     conn = connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
     try:
         _apply_key(conn, key)
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlcipher.DatabaseError:
-            if key_known_good:
-                raise DatabaseDamagedError(
-                    "The database file is damaged; see 'Damaged database' in docs/operations.md."
-                ) from None
-            raise DatabaseKeyError(
-                "The database key does not open this database (wrong key or damaged file)."
-            ) from None
+        _first_read(conn, path, key_known_good)
         if not is_new:
             _check_pages(conn)
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -352,12 +365,43 @@ def open_database(
         migrate(conn, target_version, key=key)
     except sqlcipher.Error as exc:
         conn.close()
-        raise classify_sqlite_error(exc) from None
+        raise classify_sqlite_error(exc, path) from None
     except BaseException:
         conn.close()
         raise
     _tighten_sidecars(path)
     return conn
+
+
+def _check_file(path: Path, create: bool) -> bool:
+    """Whether the database is new (missing or empty); refuses a missing or plaintext file."""
+    is_new = not path.exists() or path.stat().st_size == 0
+    if not path.exists():
+        if not create:
+            raise DatabaseMissingError(f"No queue database at {path}; run 'edge-app init' first.")
+        create_private_file(path)
+    elif not is_new and _looks_plaintext(path):
+        raise DatabaseDamagedError(f"{path} is not an encrypted Edge Uploader database.")
+    return is_new
+
+
+def _first_read(conn: Connection, path: Path, key_known_good: bool) -> None:
+    """Read page 1: a wrong key, damage, or (by its result code) permissions, a lock, the disk.
+
+    `key_known_good` says the key matched the installation's key check, so a page 1 that does
+    not decrypt means damage rather than a wrong key.
+    """
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and (code & 0xFF) not in (11, 26):  # not CORRUPT, NOTADB
+            raise classify_sqlite_error(exc, path) from None
+        if key_known_good:
+            raise DatabaseDamagedError(_DAMAGED) from None
+        raise DatabaseKeyError(
+            "The database key does not open this database (wrong key or damaged file)."
+        ) from None
 
 
 def open_reader(path: Path, key: bytes) -> Connection:
@@ -374,7 +418,7 @@ def open_reader(path: Path, key: bytes) -> Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.Error as exc:
         conn.close()
-        raise classify_sqlite_error(exc) from None
+        raise classify_sqlite_error(exc, path) from None
     return conn
 
 

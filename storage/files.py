@@ -8,6 +8,7 @@ power cut leaves either the old or the new file, never half of one.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from pathlib import Path
 
@@ -55,3 +56,31 @@ def atomic_write(path: Path, data: bytes) -> None:
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
+
+
+def describe_os_error(exc: OSError, path: Path | str | None = None, verb: str = "used") -> str:
+    """One sentence for an error of the operating system, sorted by its errno, that says the one
+    thing to do. `verb` is what was tried ("read", "written", "created")."""
+    where = str(path if path is not None else (exc.filename or "a file"))
+    code = exc.errno
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            f"{where} cannot be {verb} by this user (permission denied); run Edge Uploader as "
+            "the user who set it up, or give that user access to the folder."
+        )
+    if code == errno.ENOENT:
+        return f"{where} does not exist; check the path."
+    if code == errno.ENOTDIR:
+        return f"{where} is below a file, not a folder; check the path (--home)."
+    if code == errno.EISDIR:
+        return f"{where} is a folder, not a file; give a file name."
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG):
+        return f"The disk holding {where} is full; free some space and try again."
+    if code == errno.EROFS:
+        return f"{where} is on a read-only disk; use a folder that can be written."
+    if code == errno.EIO:
+        return f"The disk failed while {where} was {verb}; check the disk."
+    if code in (errno.ELOOP, errno.ENAMETOOLONG):
+        return f"{where} is not a usable path ({exc.strerror}); check it."
+    reason = exc.strerror or type(exc).__name__
+    return f"{where} cannot be {verb} ({reason}); check the path and the disk."

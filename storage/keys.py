@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from edge_app.domain.messages import MESSAGES, msg
 from storage.errors import KeyUnavailable
-from storage.files import atomic_write
+from storage.files import atomic_write, describe_os_error
 
 KEY_BYTES = 32
 ENV_KEY = "EDGE_APP_DB_KEY"
@@ -123,7 +123,7 @@ def unwrap_key(data: bytes, passphrase: str) -> bytes:
         nonce = base64.b64decode(doc["nonce"])
         ciphertext = base64.b64decode(doc["ciphertext"])
         kdf = Scrypt(salt=salt, length=KEY_BYTES, n=int(doc["n"]), r=int(doc["r"]), p=int(doc["p"]))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise KeyUnavailable("The key file db.key is damaged; restore it from a backup.") from None
     try:
         return AESGCM(kdf.derive(passphrase.encode("utf-8"))).decrypt(
@@ -217,8 +217,12 @@ def read_keystore(home: Path) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
-        doc = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+        text = path.read_bytes()
+    except OSError as exc:  # the file is there (exists() above) but cannot be read
+        raise KeyUnavailable(describe_os_error(exc, path, "read")) from None
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError):
         raise KeyUnavailable(f"{path} is damaged; restore it from a backup.") from None
     if not isinstance(doc, dict) or doc.get("backend") not in BACKENDS:
         raise KeyUnavailable(f"{path} is damaged; restore it from a backup.")
@@ -248,6 +252,11 @@ def create_key(
                 f"Key store 'env' needs {ENV_KEY} set to 64 hexadecimal characters."
             )
         key = _parse_env_key(env[ENV_KEY])
+        if key in (bytes(KEY_BYTES), b"\xff" * KEY_BYTES):
+            raise KeyUnavailable(
+                f"{ENV_KEY} is all zeros (or all f): that is no secret. Make a random key, for "
+                'example with: python -c "import secrets; print(secrets.token_hex(32))"'
+            )
         chosen = "env"
     else:
         key = secrets.token_bytes(KEY_BYTES)
@@ -294,10 +303,12 @@ def load_key(
         path = home / KEY_FILE
         try:
             data = path.read_bytes()
-        except OSError:
+        except FileNotFoundError:
             raise KeyUnavailable(
                 f"The key file {path} is missing; restore it from a backup."
             ) from None
+        except OSError as exc:
+            raise KeyUnavailable(describe_os_error(exc, path, "read")) from None
         key = unwrap_key(data, _passphrase(env, passphrase_provider))
     if not hmac.compare_digest(str(doc.get("key_check", "")), key_check(key)):
         raise KeyUnavailable(msg("key.wrong"))

@@ -175,6 +175,17 @@ class TransactionRows(StoreBase):
         )
         return TxRecord.from_row(rows[0]) if rows else None
 
+    def live_void_of_brn(self, brn: str) -> str | None:
+        """The uuid of a void of an online sale's BRN that is not failed, if one is stored (read
+        through the state index: only void entries are visited)."""
+        rows = self.query(
+            "SELECT uuid FROM transactions WHERE state IN "
+            "('queued', 'uploading', 'pending', 'held', 'uploaded') AND kind = 'void' "
+            "AND origin_uuid IS NULL AND origin_brn = ? LIMIT 1",
+            (brn,),
+        )
+        return str(rows[0][0]) if rows else None
+
     def get(self, uuid: str) -> TxRecord | None:
         rows = self.query(f"SELECT {TX_COLUMNS} FROM transactions WHERE uuid = ?", (uuid,))
         return TxRecord.from_row(rows[0]) if rows else None

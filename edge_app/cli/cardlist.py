@@ -18,20 +18,23 @@ if TYPE_CHECKING:
 
 
 def cmd_blocklist(args: argparse.Namespace) -> int:
+    from edge_app.cli.secrets import card_numbers
+
+    numbers = card_numbers(args) if args.action in ("add", "del") else []
     app = _open(args)
     try:
         if args.action == "add":
-            changed = app.blocklist_add(args.numbers)
+            changed = app.blocklist_add(numbers)
             print(f"{changed} card(s) added to the list (pending until the next sync).")
         elif args.action == "del":
-            changed = app.blocklist_del(args.numbers)
+            changed = app.blocklist_del(numbers)
             print(f"{changed} card(s) removed from the list (pending until the next sync).")
         elif args.action == "import":
             changed = app.blocklist_import(Path(args.file), delete=args.delete)
             verb = "removed from" if args.delete else "added to"
             print(f"{changed} card(s) {verb} the list (pending until the next sync).")
         elif args.action == "export":
-            count = app.blocklist_export(Path(args.file))
+            count = app.blocklist_export(Path(args.file), force=args.force)
             print(f"Wrote {count} masked card number(s) to {args.file}.")
         else:
             _print_blocklist(app, args.json, sys.stdout)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,20 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug, and only that: logged at debug level, one line on the console
 EXIT_USAGE = 2
 EXIT_GATEWAY_DOWN = 4  # the gateway could not be reached; try again later (as `sync`)
+
+
+_CARD_RUN = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+
+
+def mask_card_runs(text: str) -> str:
+    """`text` with every run of 12 to 19 digits shown as BIN + last four only: a message may
+    quote what was typed (a file name, a refused value), and that may be a card number."""
+
+    def mask(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
+
+    return _CARD_RUN.sub(mask, text)
 
 
 class CliError(Exception):
@@ -43,9 +58,24 @@ def _prompt_passphrase(confirm: bool) -> Callable[[], str]:
 
 
 def _home(args: argparse.Namespace) -> Path:
+    """The home folder; refused when it is a file or lies below one (nothing else can work)."""
     from edge_app.config import resolve_home
 
-    return resolve_home(args.home)
+    home = resolve_home(args.home)
+    for folder in (home, *home.parents):
+        try:
+            if not folder.exists():
+                continue
+        except OSError as exc:
+            from storage.files import describe_os_error
+
+            raise CliError(describe_os_error(exc, folder, "read")) from None
+        if folder.is_dir():
+            return home
+        if folder == home:
+            raise CliError(f"The data folder {home} is a file, not a folder; give a folder.")
+        raise CliError(f"The data folder {home} lies below the file {folder}; give a folder.")
+    return home
 
 
 def _open(args: argparse.Namespace, *, interactive: bool = True) -> App:

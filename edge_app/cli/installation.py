@@ -13,8 +13,10 @@ from edge_app.cli.common import EXIT_OK, CliError, _home, _open, _prompt_passphr
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from edge_app.cli.secrets import init_secrets
     from edge_app.services import App, InitSettings
 
+    secrets = init_secrets(args)
     settings = InitSettings(
         store_id=args.store_id,
         environment=args.environment,
@@ -22,10 +24,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         login_url=args.login_url,
         client_id=args.client_id,
-        client_secret=args.client_secret,
+        client_secret=secrets["client_secret"],
         list_mode=args.list_mode,
         key_store=args.key_store,
-        signing_secret=args.signing_secret,
+        signing_secret=secrets["signing_secret"],
     )
     home = _home(args)
     app = App.init(home, settings, passphrase_provider=_prompt_passphrase(confirm=True))

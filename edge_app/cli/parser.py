@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from edge_app import __version__
 from edge_app.cli.cardlist import cmd_blocklist
-from edge_app.cli.common import EXIT_USAGE
+from edge_app.cli.common import EXIT_USAGE, mask_card_runs
+from edge_app.cli.db import cmd_db
 from edge_app.cli.installation import cmd_init, cmd_login
 from edge_app.cli.launch import cmd_demo, cmd_gui, cmd_sandbox
 from edge_app.cli.queue import cmd_attention, cmd_capture, cmd_import, cmd_status
 from edge_app.cli.reports import cmd_audit, cmd_reconcile, cmd_report
+from edge_app.cli.secrets import PROMPT, add_allow_flag
 from edge_app.cli.syncing import cmd_schedule, cmd_sync
 
 Declare = Callable[[argparse.ArgumentParser], None]
@@ -56,7 +58,9 @@ class _Parser(argparse.ArgumentParser):
         return super().format_help()
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"edge-app: {message} (see: {self.prog} --help)\n")
+        # argparse quotes the refused value: a card number typed in the wrong place is masked.
+        message = mask_card_runs(message)
+        sys.stderr.write(f"edge-app: {' '.join(message.split())} (see: {self.prog} --help)\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -88,13 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
         _add_report,
         _add_reconcile,
         _add_audit,
+        _add_db,
     ):
         add(sub)
     return parser
 
 
 def _add_init(sub: Commands) -> None:
-    p = sub.add_parser("init", help="set up this PC for a store")
+    p = sub.add_parser(
+        "init",
+        help="set up this PC for a store",
+        epilog="Secrets never as arguments: --secrets-stdin reads client_secret=... and "
+        "signing_secret=... lines; or set EDGE_APP_CLIENT_SECRET / EDGE_APP_SIGNING_SECRET; or "
+        "give --client-secret / --signing-secret without a value to be asked.",
+    )
     p.add_argument("--store-id", required=True)
     p.add_argument(
         "--environment", required=True, choices=["develop", "production", "custom", "sandbox"]
@@ -102,39 +113,66 @@ def _add_init(sub: Commands) -> None:
     p.add_argument("--base-url")
     p.add_argument("--login-url")
     p.add_argument("--client-id")
-    p.add_argument("--client-secret")
+    p.add_argument(
+        "--client-secret",
+        nargs="?",
+        const=PROMPT,
+        metavar="S",
+        help="custom environment's client secret; without a value: ask for it",
+    )
     p.add_argument("--username", required=True)
     p.add_argument("--list-mode", default="blacklist", choices=["blacklist", "whitelist", "none"])
-    p.add_argument("--signing-secret", help="X-SIGNATURE secret, if the merchant configured one")
+    p.add_argument(
+        "--signing-secret",
+        nargs="?",
+        const=PROMPT,
+        metavar="S",
+        help="X-SIGNATURE secret, if the merchant configured one; without a value: ask for it",
+    )
+    p.add_argument(
+        "--secrets-stdin", action="store_true", help="read the secrets as name=value lines"
+    )
     p.add_argument(
         "--key-store",
         default="auto",
         choices=["auto", "keyring", "file", "env"],
         help="where the database key is kept (auto: EDGE_APP_DB_KEY, then keyring, then file)",
     )
+    add_allow_flag(p)
     p.set_defaults(func=cmd_init)
+
+
+_CARD_ARG = "refused unless --allow-argv-card-data: use --card-stdin or the prompt"
 
 
 def _add_capture(sub: Commands) -> None:
     p = sub.add_parser("capture", help="queue a sale, void or refund")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    s = kinds.add_parser("sale", help="queue an offline sale")
+    s = kinds.add_parser(
+        "sale",
+        help="queue an offline sale",
+        epilog="Card data never as arguments (others can see them): --card-stdin reads "
+        "card_number=..., cvv=..., track2=..., icc=... lines from stdin; in a terminal without "
+        "them you are asked. For many sales, use 'edge-app import transactions FILE'.",
+    )
     s.add_argument("--amount", required=True)
     s.add_argument("--currency", required=True)
-    s.add_argument("--card-number", dest="card_number")
+    s.add_argument("--card-stdin", action="store_true", help="read the card data from stdin")
+    s.add_argument("--card-number", dest="card_number", metavar="PAN", help=_CARD_ARG)
     s.add_argument(
         "--expiry", help="card expiry: YYMM (2912), or MM/YY as printed on the card (12/29)"
     )
-    s.add_argument("--cvv")
+    s.add_argument("--cvv", help=_CARD_ARG)
     s.add_argument("--tips")
     s.add_argument(
         "--reader-mode", default="manual", choices=["manual", "swipe", "contact", "contactless"]
     )
-    s.add_argument("--track2")
+    s.add_argument("--track2", help=_CARD_ARG)
     s.add_argument("--card-sn")
-    s.add_argument("--icc", help="EMV ICC request data (hex)")
+    s.add_argument("--icc", help="EMV ICC request data (hex); " + _CARD_ARG)
     s.add_argument("--auth-code", help="approval code obtained by phone, if any")
     s.add_argument("--uuid")
+    add_allow_flag(s)
     v = kinds.add_parser("void", help="void a sale (full amount)")
     v.add_argument("--original", required=True, metavar="UUID_OR_BRN")
     v.add_argument("--uuid")
@@ -148,7 +186,9 @@ def _add_capture(sub: Commands) -> None:
 def _add_import(sub: Commands) -> None:
     p = sub.add_parser("import", help="import transactions from a file")
     what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
-    t = what.add_parser("transactions", help=".jsonl or .csv; all rows or none")
+    t = what.add_parser(
+        "transactions", help=".jsonl or .csv; all rows or none (the way for batches of sales)"
+    )
     t.add_argument("file")
     p.set_defaults(func=cmd_import)
 
@@ -156,15 +196,21 @@ def _add_import(sub: Commands) -> None:
 def _add_blocklist(sub: Commands) -> None:
     p = sub.add_parser("blocklist", help="the store's card number list")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    a = actions.add_parser("add", help="add card numbers")
-    a.add_argument("numbers", nargs="+", metavar="PAN")
-    d = actions.add_parser("del", help="remove card numbers")
-    d.add_argument("numbers", nargs="+", metavar="PAN")
+    for name, what in (("add", "add card numbers"), ("del", "remove card numbers")):
+        a = actions.add_parser(
+            name,
+            help=f"{what} (one per line on stdin, or asked for)",
+            epilog="Card numbers as arguments are refused (others can see them) unless "
+            "--allow-argv-card-data; for many, use 'edge-app blocklist import FILE'.",
+        )
+        a.add_argument("numbers", nargs="*", metavar="PAN", help=_CARD_ARG)
+        add_allow_flag(a)
     i = actions.add_parser("import", help="add (or with --del remove) the numbers in a file")
     i.add_argument("file")
     i.add_argument("--del", dest="delete", action="store_true")
     e = actions.add_parser("export", help="write a CSV report (masked numbers)")
     e.add_argument("file")
+    e.add_argument("--force", action="store_true", help="replace the file if it exists")
     li = actions.add_parser("list", help="show the list (masked)")
     li.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_blocklist)
@@ -243,6 +289,19 @@ def _add_sync(sub: Commands) -> None:
         help="seconds between queries of pending results (default 20)",
     )
     p.set_defaults(func=cmd_sync)
+
+
+def _add_db(sub: Commands) -> None:
+    p = sub.add_parser("db", help="check a damaged queue, or copy what can be read of it")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("check", help="check every page and the structure (read-only)")
+    e = actions.add_parser(
+        "export-recovered",
+        help="copy every readable row into a new file (same key and schema version)",
+    )
+    e.add_argument("file")
+    e.add_argument("--force", action="store_true", help="replace the file if it exists")
+    p.set_defaults(func=cmd_db)
 
 
 def _add_schedule(sub: Commands) -> None:

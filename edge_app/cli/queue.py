@@ -16,6 +16,9 @@ from edge_app.domain.card import expiry_as_yymm
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
+    from edge_app.cli.secrets import card_fields
+
+    card = card_fields(args) if args.kind == "sale" else {}  # before the passphrase prompt
     app = _open(args)
     try:
         if args.kind == "sale":
@@ -24,14 +27,11 @@ def cmd_capture(args: argparse.Namespace) -> int:
                 currency=args.currency,
                 tips=args.tips,
                 reader_mode=args.reader_mode,
-                card_number=args.card_number,
                 expiry=expiry_as_yymm(args.expiry) if args.expiry else None,
-                cvv=args.cvv,
-                track2=args.track2,
                 card_sn=args.card_sn,
-                icc=args.icc,
                 auth_code=args.auth_code,
                 uuid=args.uuid,
+                **card,
             )
         elif args.kind == "void":
             result = app.capture_void(args.original, uuid=args.uuid)

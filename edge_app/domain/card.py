@@ -58,6 +58,14 @@ def luhn_check_digit(payload: str) -> str:
     return str((10 - total % 10) % 10)
 
 
+def looks_like_card_number(text: str) -> bool:
+    """Whether `text` is most likely a card number typed or sent where a reference belongs:
+    13 to 18 digits (spaces and dashes aside) that pass the Luhn check. The gateway's BRNs are
+    19-digit numbers (seed examples), which a Luhn test alone could not tell from a card."""
+    digits = text.strip().replace(" ", "").replace("-", "")
+    return 13 <= len(digits) <= 18 and luhn_valid(digits)
+
+
 def normalize_card_number(text: str, field: str = "card_number") -> str:
     """The card number as 12 to 19 digits with a valid check digit (spaces and dashes removed)."""
     number = text.strip().replace(" ", "").replace("-", "")

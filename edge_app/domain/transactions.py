@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 
-from edge_app.domain.card import CardData, validate_card
+from edge_app.domain.card import CardData, looks_like_card_number, validate_card
 from edge_app.domain.errors import FieldProblems, FormErrors, ValidationError, refusal
 from edge_app.domain.money import (
     check_amount_shape,
@@ -38,6 +38,7 @@ __all__ = [
     "check_void",
     "new_uuid",
     "validate_auth_code",
+    "validate_brn",
     "validate_sale",
     "validate_uuid",
 ]
@@ -160,6 +161,31 @@ def validate_uuid(text: str, field: str = "uuid") -> str:
     value = text.strip().lower()
     if not _UUID.fullmatch(value):
         raise refusal("uuid.shape", field)
+    return value
+
+
+BRN_MAX_LENGTH = 64
+_BRN = re.compile(rf"[A-Za-z0-9_-]{{1,{BRN_MAX_LENGTH}}}")
+
+
+def validate_brn(text: str, field: str = "original") -> str:
+    """A gateway reference (BRN): 1 to 64 letters, digits, '-' or '_', and not a card number.
+
+    It is stored and shown in full, so a card number given as a BRN is refused (by its shape:
+    `looks_like_card_number`), and so is anything that could not be a reference or would
+    change the query path it goes into.
+    """
+    value = text.strip()
+    if not _BRN.fullmatch(value):
+        raise ValidationError(
+            f"A BRN is 1 to {BRN_MAX_LENGTH} letters, digits, '-' or '_'; give the original "
+            "sale's uuid or its BRN.",
+            field,
+        )
+    if looks_like_card_number(value):
+        raise ValidationError(
+            "That is a card number, not a BRN; give the original sale's uuid or its BRN.", field
+        )
     return value
 
 

@@ -10,8 +10,9 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from edge_app.domain.errors import ValidationError, refusal
 from edge_app.domain.messages import msg
 from edge_app.domain.money import format_amount
-from edge_app.domain.transactions import CardData, TxKind, UploadItem
+from edge_app.domain.transactions import CardData, TxKind, UploadItem, validate_brn
 from edge_app.gateway.errors import ProtocolError
 
 # -- environments (seed 2; contract "Environments") --------------------------------------------
@@ -108,8 +109,14 @@ def check_url_allowed(url: str, field: str = "base_url") -> str:
 LOGIN_PATH = "/api/v2/login"
 
 
+def _segment(value: str) -> str:
+    """One URL path segment, all reserved characters quoted; never a '.' or '..' segment."""
+    quoted = quote(value, safe="")
+    return quoted.replace(".", "%2E") if quoted in (".", "..", "") else quoted
+
+
 def _store_prefix(store_id: str) -> str:
-    return f"/gateway/v3/stores/{quote(store_id, safe='')}"
+    return f"/gateway/v3/stores/{_segment(store_id)}"
 
 
 def offline_upload_path(store_id: str, kind: TxKind) -> str:
@@ -118,7 +125,7 @@ def offline_upload_path(store_id: str, kind: TxKind) -> str:
 
 def query_path(store_id: str, ident: str) -> str:
     """GET path of one transaction by uuid or BRN (the ident is URL-quoted)."""
-    return f"{_store_prefix(store_id)}/query/transactions/{quote(ident, safe='')}"
+    return f"{_store_prefix(store_id)}/query/transactions/{_segment(ident)}"
 
 
 def card_block_path(store_id: str, op: Literal["add", "del"]) -> str:
@@ -343,6 +350,21 @@ def _opt_text(value: object, what: str) -> str | None:
     raise ProtocolError(f"The gateway's answer has a {what} that is not text.")
 
 
+def _brn(value: object) -> str | None:
+    """A BRN in an answer, checked as one typed in: no float ("inf"), megabyte or card number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ProtocolError("The gateway's answer has a BRN that is not text.")
+    try:
+        return validate_brn(str(value), "brn")
+    except ValidationError:
+        raise ProtocolError(
+            "The gateway's answer has a BRN that is not a valid reference (too long, odd "
+            "characters, or a card number)."
+        ) from None
+
+
 def _state(value: object) -> UploadState:
     for state in _STATES:
         if value == state:
@@ -379,7 +401,7 @@ def parse_upload_response(payload: object, sent_uuids: Sequence[str]) -> list[Up
             UploadResult(
                 uuid=sent,
                 state=_state(entry.get("transaction_state")),
-                brn=_opt_text(entry.get("brn"), "brn"),
+                brn=_brn(entry.get("brn")),
                 date_time=_opt_text(entry.get("date_time"), "date_time"),
                 error_code=_opt_text(entry.get("error_code"), "error_code"),
                 error_desc=_opt_text(entry.get("error_desc"), "error_desc"),
@@ -389,11 +411,35 @@ def parse_upload_response(payload: object, sent_uuids: Sequence[str]) -> list[Up
     return parsed
 
 
+def check_results_against_items(
+    results: Sequence[UploadResult], items: Sequence[UploadItem]
+) -> list[UploadResult]:
+    """Each item's own card data cut out of its result's text; its card number as BRN refused."""
+    checked: list[UploadResult] = []
+    for result, item in zip(results, items, strict=True):
+        card = item.card
+        if card is None:
+            checked.append(result)
+            continue
+        if result.brn and card.card_number and card.card_number in result.brn:
+            raise ProtocolError("The gateway's answer gives a card number as a BRN.")
+        desc = result.error_desc
+        if desc:
+            for value in (card.card_number, card.track2):
+                if value and len(value) >= 4:
+                    desc = desc.replace(value, "[hidden]")
+            if card.cvv:
+                desc = re.sub(rf"(?<!\d){re.escape(card.cvv)}(?!\d)", "[hidden]", desc)
+            result = replace(result, error_desc=desc)
+        checked.append(result)
+    return checked
+
+
 def parse_query_response(payload: object, ident: str | None = None) -> QueryResult:
     """The `transaction` of a query answer; with `ident`, it must be that uuid or BRN."""
     entry = _object(_object(payload, "result").get("transaction"), "transaction")
     uuid = _opt_text(entry.get("uuid"), "uuid")
-    brn = _opt_text(entry.get("brn"), "brn")
+    brn = _brn(entry.get("brn"))
     if uuid is None:
         raise ProtocolError("The gateway's answer to a query has no uuid.")
     if ident is not None and ident not in (uuid, brn):

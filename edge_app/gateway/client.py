@@ -12,10 +12,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,6 +28,7 @@ from edge_app.gateway.adapter import (
     UploadResult,
     card_block_body,
     card_block_path,
+    check_results_against_items,
     check_url_allowed,
     common_headers,
     encode_body,
@@ -54,6 +55,7 @@ from edge_app.gateway.errors import (
     StoreConfigurationError,
     TransientError,
     describe_code,
+    hide_secrets,
     is_known_transient,
     scrub_text,
 )
@@ -62,6 +64,7 @@ from edge_app.gateway.retry import parse_retry_after
 log = logging.getLogger("edge_app.gateway")
 
 MAX_CONNECTIONS = 8
+ResultT = TypeVar("ResultT", UploadResult, QueryResult)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class GatewayClient:
         self._login_lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._token: str | None = token_store.load_token() or None
+        self._password: str | None = None  # known once read: hidden in the gateway's text
 
     def __repr__(self) -> str:
         return f"GatewayClient(base_url={self._base_url!r}, store_id={self._config.store_id!r})"
@@ -155,12 +159,13 @@ class GatewayClient:
         payload = self._call(
             "POST", offline_upload_path(self._config.store_id, kind), body, len(items)
         )
-        return parse_upload_response(payload, [item.uuid for item in items])
+        results = parse_upload_response(payload, [item.uuid for item in items])
+        return [self._hidden(r) for r in check_results_against_items(results, items)]
 
     def query(self, ident: str) -> QueryResult:
         """The gateway's current record of one transaction, by uuid or BRN."""
         payload = self._call("GET", query_path(self._config.store_id, ident), None, 1)
-        return parse_query_response(payload, ident)
+        return self._hidden(parse_query_response(payload, ident))
 
     def card_block(self, op: Literal["add", "del"], numbers: Sequence[str]) -> int:
         """Add card numbers to, or delete them from, the store's list; the gateway's count."""
@@ -199,6 +204,7 @@ class GatewayClient:
             login_body(username, password, self._config.client_id, self._config.client_secret)
         )
         answer = self._send("POST", self._login_url + LOGIN_PATH, LOGIN_PATH, body, None, None)
+        self._password = password
         if answer.status != 200:
             raise self._login_error(answer, password)
         token = parse_login_response(self._json(answer))
@@ -396,12 +402,38 @@ class GatewayClient:
     ) -> tuple[str | None, str | None, list[str]]:
         """The error body's fields, with any secret this client holds cut out of the text."""
         code, desc, numbers = parse_error_body(self._json_or_none(answer))
+        known = (*self._secrets(), *secrets)
         if desc:
-            hidden = (self._current_token(), self._config.signing_secret, *secrets)
-            for secret in hidden:
-                if secret and len(secret) >= 4:
-                    desc = desc.replace(secret, "[hidden]")
+            desc = hide_secrets(desc, known)
+        if code:
+            code = hide_secrets(code, known)
         return code, desc, numbers
+
+    def _secrets(self) -> list[str | None]:
+        """What this client knows to be secret: the token, the client and signing secrets and
+        the password (read once from the store, when gateway text first needs checking)."""
+        if self._password is None:
+            try:
+                self._password = self._credentials()[1]
+            except Exception:  # no password stored yet (a first login): nothing to hide
+                self._password = ""
+        return [
+            self._current_token(),
+            self._config.client_secret,
+            self._config.signing_secret,
+            self._password,
+        ]
+
+    def _hidden(self, result: ResultT) -> ResultT:
+        """An item's result with the known secrets cut out of the gateway's text."""
+        if not result.error_desc and not result.error_code:
+            return result
+        known = self._secrets()
+        return replace(
+            result,
+            error_desc=hide_secrets(result.error_desc, known) if result.error_desc else None,
+            error_code=hide_secrets(result.error_code, known) if result.error_code else None,
+        )
 
     def _raise_if_account_disabled(self, answer: _Answer) -> None:
         code, desc, _ = self._error_details(answer)

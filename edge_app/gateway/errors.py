@@ -7,6 +7,7 @@ password: text that comes from the gateway goes through `scrub_text` first.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 CodeClass = Literal["transient", "permanent", "declined", "store_config", "account_disabled"]
@@ -183,6 +184,17 @@ def scrub_text(text: str, limit: int = _MAX_DESC) -> str:
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 3].rstrip() + "..."
     return cleaned
+
+
+MIN_SECRET_LENGTH = 4  # shorter values would hide ordinary words and numbers
+
+
+def hide_secrets(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every known secret (token, password, client or signing secret) cut out,
+    longest first, so that a gateway echoing one never puts it in a record, a log or a screen."""
+    for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len)[::-1]:
+        text = text.replace(secret, "[hidden]")
+    return text
 
 
 def _sentence(text: str) -> str:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from edge_app.domain.blocklist import ListMode, check_card_against_list
+from edge_app.domain.card import looks_like_card_number
 from edge_app.domain.errors import ValidationError, refusal
 from edge_app.domain.limits import OfflineLimits, check_capture_limits
 from edge_app.domain.messages import Msg
@@ -25,6 +26,7 @@ from edge_app.domain.transactions import (
     check_refund,
     check_void,
     new_uuid,
+    validate_brn,
     validate_sale,
     validate_uuid,
 )
@@ -84,7 +86,9 @@ class Capturing(AppBase):
             list_mode=self.list_mode,
             now=now,
             totals=self.store.unsent_totals(),
-            oldest_unsent=datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts else None,
+            oldest_unsent=(
+                datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts is not None else None
+            ),
         )
 
     def capture_sale(self, **fields: Any) -> Capture:
@@ -126,7 +130,7 @@ class Capturing(AppBase):
             sn=self.config.device_id,
         )
         ctx.totals[sale.currency] = ctx.totals.get(sale.currency, Decimal(0)) + exposure
-        if ctx.oldest_unsent is None:
+        if ctx.oldest_unsent is None or captured_at < ctx.oldest_unsent:
             ctx.oldest_unsent = captured_at
         return Capture(sale.uuid, TxState.QUEUED, tuple(warnings))
 
@@ -144,6 +148,13 @@ class Capturing(AppBase):
             brn = original.strip()
             if _looks_like_uuid(brn):
                 raise ValidationError(f"No sale with uuid {brn} is stored on this PC.", "original")
+            brn = validate_brn(brn)
+            earlier = self.store.live_void_of_brn(brn)
+            if earlier is not None:
+                raise ValidationError(
+                    f"A void of BRN {brn} is already stored ({earlier}); it is not queued twice.",
+                    "original",
+                )
             # A sale taken online earlier: only the gateway knows it; the void goes by its BRN.
             self.store.insert_follow_up(
                 conn,
@@ -208,8 +219,9 @@ class Capturing(AppBase):
         new_id = self._new_id(uuid)
         sale = self._original(original)
         if sale is None:
+            shown = "with that number" if looks_like_card_number(original) else original.strip()
             raise ValidationError(
-                f"No sale {original.strip()} is stored on this PC; a refund needs its amount "
+                f"No sale {shown[:80]} is stored on this PC; a refund needs its amount "
                 "and currency, so refund it where it was taken.",
                 "original",
             )

@@ -59,12 +59,12 @@ class CardList(AppBase):
             yield from page
             offset += len(page)
 
-    def blocklist_export(self, path: Path) -> int:
-        """Write the list as a CSV of masked numbers (full numbers never leave the database)."""
-        from storage.files import atomic_write
+    def blocklist_export(self, path: Path, *, force: bool = False) -> int:
+        """Write the list as a CSV of masked numbers (full numbers never leave the database);
+        never over a file of the installation, nor over an existing file unless `force`."""
+        from edge_app.services.outputs import check_output_path, write_output
 
-        if not path.parent.is_dir():
-            raise ValidationError(f"The folder {path.parent} does not exist; nothing was written.")
+        check_output_path(self.home, path, force=force)  # refuse before reading the list
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["masked_card_number", "on_gateway", "pending", "failed_reason"])
@@ -79,7 +79,7 @@ class CardList(AppBase):
                     entry.failed_reason or "",
                 ]
             )
-        atomic_write(path, out.getvalue().encode())
+        write_output(self.home, path, out.getvalue().encode(), force=force)
         return count
 
 

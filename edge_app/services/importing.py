@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ IMPORT_KEYS = (
     "captured_at",
 )
 MAX_IMPORT_PROBLEMS = 50
+# Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
+EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
 _SALE_FIELDS = ("tips", "card_number", "expiry", "cvv", "track2", "card_sn", "icc", "auth_code")
 
 
@@ -116,6 +118,8 @@ def parse_captured_at(text: str, now: datetime) -> datetime:
         raise ValidationError("captured_at must include a UTC offset, such as +08:00.")
     if value > now:
         raise ValidationError("captured_at is in the future.")
+    if value < EARLIEST_CAPTURE:
+        raise ValidationError("captured_at must be in the year 2000 or later.")
     return value
 
 
@@ -175,6 +179,9 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict[str, str] | str]]:
             doc = json.loads(line)
         except ValueError:
             yield line_no, "not valid JSON."
+            continue
+        except RecursionError:
+            yield line_no, "nested too deeply to be a transaction."
             continue
         if not isinstance(doc, dict):
             yield line_no, "must be a JSON object."

@@ -6,6 +6,7 @@ May import config, domain and storage; the gateway package only inside methods (
 from __future__ import annotations
 
 import contextlib
+import errno
 import secrets
 import shutil
 from collections.abc import Mapping
@@ -95,8 +96,8 @@ class Installation(AppBase):
             )
         config, client_secret = _new_config(settings)
         existed = home.exists()
-        ensure_private_dir(home)
         try:
+            _prepare_home(home)
             key_source = create_key(
                 home, backend=settings.key_store, env=env, passphrase_provider=passphrase_provider
             )
@@ -214,6 +215,25 @@ class Installation(AppBase):
             client.close()
         self.set_password(password)
         self.store.record_event("login", f"gateway login as {self.config.username}")
+
+
+def _prepare_home(home: Path) -> None:
+    """Create the home (owner-only) and make sure files can be created in it."""
+    from storage.files import create_private_file, describe_os_error
+
+    probe = home / ".edge-app-probe"
+    try:
+        ensure_private_dir(home)
+        probe.unlink(missing_ok=True)
+        create_private_file(probe)
+        probe.unlink()
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EROFS):
+            raise ValidationError(describe_os_error(exc, exc.filename or home, "created")) from None
+        raise ValidationError(
+            f"Files cannot be created in the data folder {home} ({exc.strerror}); "
+            "choose another folder (--home)."
+        ) from None
 
 
 def _new_config(settings: InitSettings) -> tuple[AppConfig, str | None]:

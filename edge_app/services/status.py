@@ -23,7 +23,7 @@ class Reporting(AppBase):
     def status(self) -> dict[str, Any]:
         now = self.clock()
         oldest_ts = self.store.oldest_unsent_ts()
-        oldest = datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts else None
+        oldest = datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts is not None else None
         runs = self.store.sync_runs(limit=1)
         blocklist = self.store.blocklist_counts()
         attention = self.store.attention_records(ATTENTION_LISTED)

@@ -367,7 +367,9 @@ class BlocklistPage(Page):
             return
         app = self.app
         self.runner.submit(
-            lambda: app.blocklist_export(Path(path)),
+            # The save dialog already asked before replacing a file; files of the home are
+            # refused all the same.
+            lambda: app.blocklist_export(Path(path), force=True),
             lambda n: self.banner.show_message(
                 tr("Wrote {n} masked card number(s) to {name}.").format(n=n, name=path.name),
                 "success",

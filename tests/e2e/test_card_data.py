@@ -44,7 +44,7 @@ SECRET = "merchant-signing-secret-7fq2"
 
 
 def cli(
-    home: Path, *args: str, env: dict[str, str] | None = None
+    home: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     full_env = {
         **os.environ,
@@ -58,6 +58,7 @@ def cli(
         env=full_env,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=60,
         check=False,
     )
@@ -134,16 +135,22 @@ def test_capture_sync_and_refusals_leave_no_card_data_anywhere(
         messages += [str(row) for row in online_app.store.audit_trail(record.uuid)]
     messages.append(json.dumps(online_app.status()))
     # The command line: a capture typed in, an unattended sync with its run log, reports.
+    spaced = LEAK_VISA.replace("4929", "4929 ", 1)
     captured = cli(
-        home, "capture", "sale", "--amount", "3.00", "--currency", "HKD",
-        "--card-number", LEAK_VISA.replace("4929", "4929 ", 1), "--expiry", "2912",
-        "--cvv", LEAK_CVV,
+        home, "capture", "sale", "--amount", "3.00", "--currency", "HKD", "--expiry", "2912",
+        "--card-stdin", stdin=f"card_number={spaced}\ncvv={LEAK_CVV}",
     )  # fmt: skip
     assert captured.returncode == 2  # on the block list: refused
     online_app.blocklist_del([LEAK_VISA])
-    captured = cli(
+    argv_refused = cli(
         home, "capture", "sale", "--amount", "3.00", "--currency", "HKD",
         "--card-number", LEAK_VISA, "--expiry", "2912", "--cvv", LEAK_CVV,
+    )  # fmt: skip
+    assert argv_refused.returncode == 2 and "--card-stdin" in argv_refused.stderr
+    messages += [argv_refused.stdout, argv_refused.stderr]
+    captured = cli(
+        home, "capture", "sale", "--amount", "3.00", "--currency", "HKD", "--expiry", "2912",
+        "--card-stdin", stdin=f"card_number={LEAK_VISA}\ncvv={LEAK_CVV}\n",
     )  # fmt: skip
     assert captured.returncode == 0, captured.stderr
     unattended = cli(home, "sync", "--unattended", "--json")
@@ -151,7 +158,7 @@ def test_capture_sync_and_refusals_leave_no_card_data_anywhere(
     run_log = (home / "logs" / "edge-app.log").read_text("utf-8")
     assert "sync finished" in run_log and "/payment/offline/sale" in run_log  # really logged
     status = cli(home, "status", "--json")
-    listed = cli(home, "blocklist", "add", LEAK_MASTERCARD, SWIPED)
+    listed = cli(home, "blocklist", "add", stdin=f"{LEAK_MASTERCARD}\n{SWIPED}\n")
     assert listed.returncode == 0, listed.stderr
     listing = cli(home, "blocklist", "list", "--json")
     text_listing = cli(home, "blocklist", "list")

@@ -82,12 +82,10 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         "12.50",
         "--currency",
         "HKD",
-        "--card-number",
-        VISA,
         "--expiry",
         "2912",
-        "--cvv",
-        TEST_CVV,
+        "--card-stdin",
+        stdin=f"card_number={VISA}\ncvv={TEST_CVV}\n",
     )
     assert result.returncode == 0, result.stderr
     uuid = result.stdout.split()[-1]
@@ -116,6 +114,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         [
             "capture",
             "sale",
+            "--allow-argv-card-data",
             "--amount",
             "abc",
             "--currency",
@@ -128,6 +127,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         [
             "capture",
             "sale",
+            "--allow-argv-card-data",
             "--amount",
             "1",
             "--currency",
@@ -140,6 +140,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         [
             "capture",
             "sale",
+            "--allow-argv-card-data",
             "--amount",
             "1",
             "--currency",
@@ -152,6 +153,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         [
             "capture",
             "sale",
+            "--allow-argv-card-data",
             "--amount",
             "1",
             "--currency",
@@ -166,6 +168,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         [
             "capture",
             "sale",
+            "--allow-argv-card-data",
             "--amount",
             "1",
             "--currency",
@@ -178,7 +181,7 @@ def test_capture_prints_uuid_last_and_status_counts(home: Path) -> None:
         ["capture", "sale", "--amount", "1", "--currency", "HKD", "--reader-mode", "swipe"],
         ["capture", "void", "--original", "3f2b8c1e-0000-4000-8000-000000000000"],
         ["capture", "refund", "--original", "BRN404", "--amount", "1"],
-        ["blocklist", "add", "1234"],
+        ["blocklist", "add", "--allow-argv-card-data", "1234"],
         ["import", "transactions", "/nonexistent/file.jsonl"],
         ["capture", "sale", "--amount", "1"],
         ["blocklist", "export", "/nonexistent-folder/cards.csv"],
@@ -231,6 +234,7 @@ def test_init_refuses_second_setup_and_bad_settings(
             "c",
             "--client-secret",
             "x",
+            "--allow-argv-card-data",
         )
     )
     assert not other.exists()
@@ -258,11 +262,12 @@ def test_import_reports_bad_lines(home: Path, tmp_path: Path) -> None:
 
 def test_blocklist_commands(home: Path, tmp_path: Path) -> None:
     init(home)
-    assert run(home, "blocklist", "add", VISA, "5555 5555 5555 4444").returncode == 0
+    added = run(home, "blocklist", "add", stdin=f"{VISA}\n5555 5555 5555 4444\n")
+    assert added.returncode == 0, added.stderr
     listed = json.loads(run(home, "blocklist", "list", "--json").stdout)
     assert listed["cards"] == 2 and listed["pending"] == 2
     assert {e["card"] for e in listed["entries"]} == {"411111******1111", "555555******4444"}
-    assert run(home, "blocklist", "del", VISA).returncode == 0
+    assert run(home, "blocklist", "del", stdin=VISA).returncode == 0
     out = tmp_path / "list.csv"
     assert run(home, "blocklist", "export", str(out)).returncode == 0
     assert VISA not in out.read_text()
@@ -286,10 +291,10 @@ def test_login_and_sync_against_sandbox_process(home: Path) -> None:
             "3",
             "--currency",
             "HKD",
-            "--card-number",
-            VISA,
             "--expiry",
             "2912",
+            "--card-stdin",
+            stdin=f"card_number={VISA}\n",
         )
         result = run(home, "sync", "--json", "--query-interval", "0.2")
         assert result.returncode == 0, result.stderr

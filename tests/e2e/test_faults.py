@@ -91,7 +91,7 @@ def _python(max_file_bytes: int | None) -> list[str]:
 
 def sale_args(card: str = LEAK_VISA) -> list[str]:
     return [
-        "capture", "sale", "--amount", "5.00", "--currency", "HKD",
+        "capture", "sale", "--allow-argv-card-data", "--amount", "5.00", "--currency", "HKD",
         "--card-number", card, "--expiry", "2912", "--cvv", LEAK_CVV,
     ]  # fmt: skip
 
@@ -310,7 +310,7 @@ def test_wrong_key_is_refused_and_changes_nothing(
         ["status", "--json"],
         sale_args(),
         ["sync", "--json"],
-        ["blocklist", "add", LEAK_MASTERCARD],
+        ["blocklist", "add", "--allow-argv-card-data", LEAK_MASTERCARD],
     ):
         result = cli_in_process(home, *args, env={"EDGE_APP_DB_KEY": other})
         line = one_line(result, 2)

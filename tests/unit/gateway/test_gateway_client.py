@@ -570,3 +570,80 @@ def test_log_lines_name_method_path_status_and_count(caplog: pytest.LogCaptureFi
     assert any(line.startswith(f"POST {UPLOAD_PATH} -> 200") for line in lines)
     for secret in (VISA, PASSWORD, OLD_TOKEN, "token-1-f00d", SIGNING):
         assert secret not in caplog.text
+
+
+# -- the gateway's text and BRNs are checked before anything keeps them (issue 12) ---------------
+
+
+def _item_results(**fields: Any) -> Handler:
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["transactions"]
+        results = [
+            {"uuid": t["uuid"], "transaction_state": "failed", "duplicate": False, **fields}
+            for t in sent
+        ]
+        return httpx.Response(200, json={"transactions": results})
+
+    return answer
+
+
+def test_known_secrets_and_the_items_card_data_are_cut_out_of_item_errors() -> None:
+    echo = (
+        f"bad request token={OLD_TOKEN} password {PASSWORD} client csec-long sign {SIGNING} "
+        f"card {VISA} cvv 737 code 1737"
+    )
+    gateway = FakeGateway(_item_results(error_code="100001", error_desc=echo))
+    client, _ = make_client(gateway, client_secret="csec-long")
+    with client:
+        (result,) = client.upload(TxKind.SALE, [sale()])
+    assert result.error_desc is not None
+    for secret in (OLD_TOKEN, PASSWORD, "csec-long", SIGNING, VISA, " 737"):
+        assert secret not in result.error_desc, result.error_desc
+    assert "code 1737" in result.error_desc  # only the CVV as a whole number is hidden
+    assert result.error_desc.count("[hidden]") == 6
+
+
+def test_a_query_answer_hides_the_token_and_password() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        ident = request.url.path.rsplit("/", 1)[1]
+        entry = {
+            "uuid": ident,
+            "transaction_state": "failed",
+            "error_code": "100013",
+            "error_desc": f"no record for {OLD_TOKEN} / {PASSWORD}",
+        }
+        return httpx.Response(200, json={"transaction": entry})
+
+    client, _ = make_client(FakeGateway(answer))
+    with client:
+        result = client.query("u-1")
+    assert result.error_desc == "no record for [hidden] / [hidden]"
+
+
+@pytest.mark.parametrize(
+    "brn",
+    [1e400, 12.5, True, "x" * 1_000_000, "a\tb", "../../etc/passwd", VISA, f"B{VISA}", ["B1"]],
+)
+def test_a_brn_that_cannot_be_a_reference_is_not_understood(
+    brn: object, caught_errors: list[GatewayError]
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent = json.loads(request.content)["transactions"]
+        body = [{"uuid": t["uuid"], "transaction_state": "success", "brn": "BRN-OK"} for t in sent]
+        body[0]["brn"] = brn
+        text = json.dumps({"transactions": body}, allow_nan=True)
+        return httpx.Response(200, content=text.encode())
+
+    client, _ = make_client(FakeGateway(answer))
+    with client, pytest.raises(ProtocolError) as info:
+        client.upload(TxKind.SALE, [sale()])
+    caught_errors.append(info.value)
+    assert "BRN" in str(info.value)
+
+
+def test_query_paths_quote_dot_segments() -> None:
+    from edge_app.gateway.adapter import query_path
+
+    assert query_path("8527", "..").endswith("/query/transactions/%2E%2E")
+    assert query_path("..", "u-1").startswith("/gateway/v3/stores/%2E%2E/")
+    assert query_path("8527", "../x").endswith("/transactions/..%2Fx")

@@ -202,3 +202,70 @@ def test_retry_moves_failed_back_to_queued(clocked: Any) -> None:
         conn.execute("UPDATE transactions SET state = 'failed' WHERE uuid = ?", (original.uuid,))
     clocked.retry_failed(original.uuid)
     assert clocked.store.get(original.uuid).state is TxState.QUEUED
+
+
+# -- accepted but should not be (issue 12, point 9) ----------------------------------------------
+
+
+def test_a_sale_captured_exactly_at_the_epoch_still_counts_for_the_age_limit(app: Any) -> None:
+    """A PC whose clock fell back to 1970: that sale is the oldest unsent, not "no record"."""
+    epoch = datetime.fromtimestamp(0).astimezone()
+    app.clock = lambda: epoch
+    sale(app)
+    app.clock = lambda: NOW
+    with pytest.raises(ValidationError, match="hours"):
+        sale(app)
+    assert total_rows(app) == 1
+    assert app.status()["oldest_unsent"] is not None
+
+
+def test_an_import_takes_its_oldest_row_as_the_oldest_unsent(app: Any, tmp_path: Path) -> None:
+    app.clock = lambda: NOW
+    sale(app)
+    old = (NOW - timedelta(days=10)).isoformat()
+    path = tmp_path / "late.csv"
+    path.write_text(
+        "kind,amount,currency,card_number,expiry,captured_at\n"
+        f"sale,1.00,HKD,{VISA},2912,{old}\n"
+        f"sale,1.00,HKD,{VISA},2912,\n"
+    )
+    with pytest.raises(ValidationError):
+        app.import_transactions(path)
+    assert total_rows(app) == 1
+
+
+@pytest.mark.parametrize(
+    "brn", ["a\tb", "B" * 5000, "../../etc/passwd", "BRN 1", VISA, "4111-1111-1111-1111", ""]
+)
+def test_a_void_of_a_brn_not_stored_here_is_checked(clocked: Any, brn: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        clocked.capture_void(brn)
+    assert info.value.field == "original"
+    assert VISA not in str(info.value)
+    assert total_rows(clocked) == 0
+
+
+def test_a_second_void_of_the_same_brn_is_refused(clocked: Any, tmp_path: Path) -> None:
+    brn = "2370549374607450112"  # the shape of the gateway's BRNs
+    first = clocked.capture_void(brn)
+    assert first.state is TxState.QUEUED
+    with pytest.raises(ValidationError, match="already stored"):
+        clocked.capture_void(f" {brn} ")
+    path = tmp_path / "voids.jsonl"
+    path.write_text('{"kind": "void", "original": "B-77"}\n{"kind": "void", "original": "B-77"}\n')
+    with pytest.raises(ValidationError):
+        clocked.import_transactions(path)
+    assert total_rows(clocked) == 1
+    with clocked.store.transaction() as conn:  # declined at the gateway: may be voided again
+        conn.execute("UPDATE transactions SET state = 'failed' WHERE uuid = ?", (first.uuid,))
+    assert clocked.capture_void(brn).state is TxState.QUEUED
+
+
+def test_init_refuses_an_all_zero_env_key(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storage.errors import KeyUnavailable
+
+    for key in ("00" * 32, "ff" * 32):
+        monkeypatch.setenv("EDGE_APP_DB_KEY", key)
+        with pytest.raises(KeyUnavailable, match="all zeros"):
+            init_app(home)
+        assert not home.exists()

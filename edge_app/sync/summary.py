@@ -40,7 +40,7 @@ class Progress:
     message: str = ""
     retry_in: float = 0.0  # > 0: a request failed and is sent again after this many seconds
     reason: str = ""  # why, as a `policy.reason_code` (for a one-line sentence on screen)
-    attempt: int = 0
+    attempt: int = 0  # the try that comes next: 2 at the first retry
 
 
 class CancelToken:

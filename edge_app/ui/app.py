@@ -118,7 +118,7 @@ def run_gui(home: Path) -> int:
             return EXIT_SETUP
     window = MainWindow(app)
     if app.key_source.warning:
-        window.statusBar().showMessage(app.key_source.warning, 15_000)
+        window.statusBar().showMessage(tr(app.key_source.warning), 15_000)
     window.show()
     try:
         return int(qt_app.exec())

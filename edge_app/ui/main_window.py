@@ -245,8 +245,9 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.last_report_button)
         self.role_label = QLabel(
             tr(
-                "Cashiers take sales. Voids, refunds, retries, card list changes and saving "
-                "the settings ask for the manager PIN."
+                "Cashiers take sales and sync. The manager PIN is asked to void, refund, "
+                "retry, give up or mark as seen a transaction, to change the card list and to "
+                "save the settings."
             )
         )
         self.role_label.setObjectName("role_label")

@@ -117,14 +117,22 @@ class CurrencyBox(QComboBox):
             if not self._since.isValid() or self._since.elapsed() > SEARCH_RESET_MS:
                 self._typed = ""
             self._since.start()
-            self._typed = (self._typed + text.upper())[:3]
-            for index in range(self.count()):
-                if str(self.itemData(index) or "").startswith(self._typed):
-                    self.setCurrentIndex(index)
-                    break
+            letter = text.upper()
+            # A letter that makes no code goes on from itself ("HHG" would select nothing).
+            self._typed = self._typed + letter if self._find(self._typed + letter) >= 0 else letter
+            index = self._find(self._typed)
+            if index >= 0:
+                self.setCurrentIndex(index)
             event.accept()
             return
         super().keyPressEvent(event)
+
+    def _find(self, prefix: str) -> int:
+        """The first item whose code starts with `prefix` (store currencies come first)."""
+        for index in range(self.count()):
+            if str(self.itemData(index) or "").startswith(prefix):
+                return index
+        return -1
 
 
 class SalePage(Page):

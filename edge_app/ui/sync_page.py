@@ -213,7 +213,7 @@ class SyncPage(Page):
         left = max(0, round(self._retry_at - time.monotonic()))
         self.retry.setText(
             tr("Trying again in {seconds} s (try {n}). {why}").format(
-                seconds=left, n=self._retry_attempt + 1, why=self._retry_text
+                seconds=left, n=self._retry_attempt, why=self._retry_text
             )
         )
 
@@ -258,6 +258,11 @@ class SyncPage(Page):
         self.reason.setVisible(bool(reason))
         needs_person = [str(x) for x in data.get("needs_attention") or []]
         later = [str(x) for x in data.get("retry_later") or []]
+        # What stopped the run, in the engine's words ("[Errno 111] ..."), is for support: the
+        # reason line says it for a person, the words stay in its tooltip.
+        self.reason.setToolTip("\n".join(later) if reason else "")
+        if reason:
+            later = []
         self.attention.clear()
         self.attention.addItems(needs_person + later)
         self.attention_label.setVisible(bool(needs_person))

@@ -737,12 +737,10 @@ REFUND_COLOUR = "#8a1020"
 
 
 def signed_money(record: Any) -> str:
-    """A record's amount; a refund's as money going back (negative)."""
+    """A record's amount; a refund's as money going back, signed as the status bar signs it
+    ("−HKD 30.00")."""
     text = money(record.amount, record.currency)
-    if text and record.kind.value == "refund":
-        code, _, amount = text.partition(" ")
-        return f"{code} -{amount}"
-    return text
+    return f"−{text}" if text and record.kind.value == "refund" else text
 
 
 def plain_amount(amount: Any, currency: str | None) -> str:
@@ -765,7 +763,7 @@ def column_widths(table: QTableView) -> tuple[int, ...]:
         widest(["2026-12-31 23:59", headers[0]]),
         widest([*(tr(w) for w in KIND_WORDS.values()), headers[1]]),
         widest([*(tr(w) for w in STATE_WORDS.values()), headers[2]]),
-        widest(["HKD -99,999,999.00", headers[3]]),
+        widest(["−HKD 99999999.00", headers[3]]),
         widest(["451461******4854", headers[4]]),
         widest(["9179620669700000001", headers[5]]),
     )

@@ -376,7 +376,7 @@ class DonePage(QWizardPage):
             )
         ]
         if app.key_source.warning:
-            lines.append(app.key_source.warning)
+            lines.append(tr(app.key_source.warning))
         self._lines = lines
         password = wizard.password
         wizard.password = ""

@@ -560,8 +560,8 @@
       <translation>Edge Uploader</translation>
     </message>
     <message>
-      <source>Cashiers take sales. Voids, refunds, retries, card list changes and saving the settings ask for the manager PIN.</source>
-      <translation>收銀員可直接收款。作廢、退款、重試、修改卡片名單及儲存設定需要經理 PIN。</translation>
+      <source>Cashiers take sales and sync. The manager PIN is asked to void, refund, retry, give up or mark as seen a transaction, to change the card list and to save the settings.</source>
+      <translation>收銀員可收款及同步。作廢、退款、重試、放棄或標示交易為已查看、修改卡片名單及儲存設定時，需要經理 PIN。</translation>
     </message>
     <message>
       <source>Last night's report</source>

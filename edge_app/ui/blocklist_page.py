@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from edge_app.ui.i18n import tr
 from edge_app.ui.page import (
     HINT_STYLE,
-    Page,
+    ManagerPage,
     PageReader,
     button,
     group,
@@ -137,7 +137,7 @@ def split_numbers(text: str) -> list[str]:
     return [part.replace(" ", "") for part in re.split(r"[,;\n]+", text) if part.strip()]
 
 
-class BlocklistPage(Page):
+class BlocklistPage(ManagerPage):
     changed = Signal()
 
     def __init__(
@@ -148,11 +148,7 @@ class BlocklistPage(Page):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(tr("Card block list"), parent)
-        self.app = app
-        self.runner = runner
-        self.gate = gate
-        self.prompts = prompts
+        super().__init__(tr("Card block list"), app, runner, gate, prompts, parent)
         self.model = BlocklistModel(PageReader(app), self)
         self._counts_asked = 0  # the latest count; older answers are dropped
         self.mode_label = label("list_mode", wrap=True)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 from edge_app.ui.widgets import Banner, heading
 
 if TYPE_CHECKING:
+    from edge_app.ui.widgets import ManagerGate, Prompts
+    from edge_app.ui.workers import TaskRunner
     from storage.repository import Store
 
 PAGE_MARGINS = (24, 18, 24, 18)
@@ -45,6 +47,26 @@ class Page(QWidget):
         self.banner.setObjectName(name)
         self.outer.addWidget(self.banner)
         return self.banner
+
+
+class ManagerPage(Page):
+    """A screen with manager actions: the app, the worker runner for its reads, the PIN gate and
+    the dialogs it asks through."""
+
+    def __init__(
+        self,
+        title: str,
+        app: Any,
+        runner: TaskRunner,
+        gate: ManagerGate,
+        prompts: Prompts,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(title, parent)
+        self.app = app
+        self.runner = runner
+        self.gate = gate
+        self.prompts = prompts
 
 
 class PageReader:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTextBrowser, QWidget
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.page import Page, button
+from edge_app.ui.page import ManagerPage, button
 from edge_app.ui.report_view import report_html, write_pdf
 from edge_app.ui.widgets import ManagerGate, Prompts
 from edge_app.ui.workers import TaskRunner, plain_error
@@ -33,7 +33,7 @@ def _date_edit(name: str, day: date) -> QDateEdit:
     return edit
 
 
-class ReportPage(Page):
+class ReportPage(ManagerPage):
     changed = Signal()  # reconciliation found differences (needs attention)
 
     def __init__(
@@ -44,11 +44,7 @@ class ReportPage(Page):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(tr("Shop-close report"), parent)
-        self.app = app
-        self.runner = runner
-        self.gate = gate
-        self.prompts = prompts
+        super().__init__(tr("Shop-close report"), app, runner, gate, prompts, parent)
         self.report: Any = None  # the report shown, once a manager opened it
         self._asked = 0  # the latest read; older answers are dropped
         self.add_banner("report_banner")

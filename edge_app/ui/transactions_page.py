@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from edge_app.ui.i18n import tr
 from edge_app.ui.page import (
     HINT_STYLE,
-    Page,
+    ManagerPage,
     PageReader,
     button,
     combo,
@@ -268,7 +268,7 @@ class TransactionsModel(QAbstractTableModel):
         return ""
 
 
-class TransactionsPage(Page):
+class TransactionsPage(ManagerPage):
     """Filter, browse and act on the queue. Emits `changed` after an action stores something."""
 
     changed = Signal()
@@ -281,11 +281,7 @@ class TransactionsPage(Page):
         prompts: Prompts,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(tr("Transactions"), parent)
-        self.app = app
-        self.runner = runner
-        self.gate = gate
-        self.prompts = prompts
+        super().__init__(tr("Transactions"), app, runner, gate, prompts, parent)
         self.model = TransactionsModel(PageReader(app), parent=self)
         self.add_banner("tx_banner")
         self.outer.addLayout(self._build_filters())

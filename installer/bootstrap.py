@@ -23,6 +23,8 @@ VENV = ROOT / ".venv"
 QT_OFFSCREEN_PACKAGES = [
     "libgl1", "libegl1", "libxkbcommon0", "libfontconfig1", "libfreetype6", "libglib2.0-0",
     "libdbus-1-3", "fonts-dejavu-core",
+    # Traditional Chinese glyphs: without them zh_TW text is drawn, and measured, as boxes
+    "fonts-wqy-microhei",
 ]
 QT_XCB_PACKAGES = [
     "libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",

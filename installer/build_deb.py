@@ -74,8 +74,9 @@ SONAME_PACKAGES = {
     "libselinux.so.1": "libselinux1",
     "libblkid.so.1": "libblkid1",
 }
-# Recommended beside the Depends: without any font Qt draws no text.
-RECOMMENDS = ["fonts-dejavu-core"]
+# Recommended beside the Depends: without any font Qt draws no text, and without a CJK font the
+# Traditional Chinese window shows empty boxes.
+RECOMMENDS = ["fonts-dejavu-core", "fonts-wqy-microhei | fonts-noto-cjk"]
 
 
 def dpkg_owner(path: str) -> str | None:

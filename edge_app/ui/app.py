@@ -119,7 +119,7 @@ def run_gui(home: Path) -> int:
     window = MainWindow(app)
     if app.key_source.warning:
         window.statusBar().showMessage(tr(app.key_source.warning), 15_000)
-    window.show()
+    window.show_fitted()
     try:
         return int(qt_app.exec())
     finally:

@@ -81,6 +81,7 @@ ENVIRONMENT_SHORT_WORDS = {
 PAGES = ("sale", "transactions", "blocklist", "sync", "report", "settings")
 WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(960, 620)
+FRAME_ALLOWANCE = QSize(16, 40)  # borders and title bar of a decorated window
 # The window's shortcuts, shown in the side list's and buttons' tooltips.
 SHORTCUTS = {"new_sale": "Ctrl+N", "sync_now": "F5", "search": "Ctrl+F"}
 
@@ -147,11 +148,23 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def _fit_to_screen(self) -> None:
-        """Open at the usual size, but never larger than the screen's free area."""
+        """Open at the usual size, but never larger than the screen's free area, frame included
+        (the frame is not known before the window is shown: leave room for a title bar)."""
         screen = self.screen()
         free = screen.availableGeometry().size() if screen is not None else WINDOW_SIZE
+        free -= FRAME_ALLOWANCE
         self.setMinimumSize(MINIMUM_SIZE.boundedTo(free))
         self.resize(WINDOW_SIZE.boundedTo(free))
+        self.fills_screen = not (
+            WINDOW_SIZE.width() <= free.width() and WINDOW_SIZE.height() <= free.height()
+        )
+
+    def show_fitted(self) -> None:
+        """Show the window; on a screen too small for its usual size, maximized."""
+        if self.fills_screen:
+            self.showMaximized()
+        else:
+            self.show()
 
     def _build_content(self) -> None:
         """The side list, the screens and the status bar, in the current language."""
@@ -167,6 +180,11 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.status.online.setWordWrap(True)
         self._side_layout.insertWidget(2, self.status.online)
+        # the last sync goes with the gateway's state: the status bar keeps what waits
+        self.status.last_sync.setWordWrap(True)
+        self.status.last_sync.setContentsMargins(18, 0, 12, 10)
+        self.status.last_sync.setStyleSheet("color: #b9c9e2;")
+        self._side_layout.insertWidget(3, self.status.last_sync)
         self._update_store_label()
         self._connect_pages()
 

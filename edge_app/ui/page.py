@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -144,6 +145,22 @@ def hint(text: str) -> QLabel:
     widget.setWordWrap(True)
     widget.setStyleSheet(HINT_STYLE)
     return widget
+
+
+CELL_PAD = 14  # a cell's text margins, with room to spare
+
+
+def fitting_widths(table: QTableView, samples: Sequence[Sequence[str]]) -> tuple[int, ...]:
+    """Column widths that fit each column's header and its longest sample text, in the
+    current language and font (a column with no samples fits its header)."""
+    metrics = table.fontMetrics()
+    model = table.model()
+    widths = []
+    for column in range(model.columnCount()):
+        header = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        texts = [header, *(samples[column] if column < len(samples) else ())]
+        widths.append(max(metrics.horizontalAdvance(text) for text in texts) + CELL_PAD)
+    return tuple(widths)
 
 
 def list_table(table: QTableView, name: str, widths: Sequence[int]) -> QTableView:

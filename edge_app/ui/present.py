@@ -14,7 +14,7 @@ from edge_app.ui.i18n import tr
 STATE_WORDS = {
     "queued": "Waiting to send",
     "uploading": "Sending",
-    "pending": "Waiting for the gateway's answer",
+    "pending": "Waiting for an answer",
     "held": "Held for a manager",
     "uploaded": "Accepted",
     "failed": "Failed",

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QTextBrowser, QWidget
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from edge_app.ui.i18n import tr
 from edge_app.ui.page import ManagerPage, button
@@ -61,7 +68,9 @@ class ReportPage(ManagerPage):
         self.reconcile_button.clicked.connect(self.reconcile)
         self._enable_saving(False)
 
-    def _build_controls(self) -> QHBoxLayout:
+    def _build_controls(self) -> QVBoxLayout:
+        """The period and Show on one line, what to do with the report on the next: one line
+        would not fit a 1024 px wide screen."""
         row = QHBoxLayout()
         today = date.today()
         self.first = _date_edit("report_from", today)
@@ -74,9 +83,14 @@ class ReportPage(ManagerPage):
         for widget in [*widgets, self.show_button]:
             row.addWidget(widget)
         row.addStretch(1)
-        for button_widget in (self.reconcile_button, self.pdf_button, self.csv_button):
-            row.addWidget(button_widget)
-        return row
+        actions = QHBoxLayout()
+        for button_widget in (self.pdf_button, self.csv_button, self.reconcile_button):
+            actions.addWidget(button_widget)
+        actions.addStretch(1)
+        rows = QVBoxLayout()
+        rows.addLayout(row)
+        rows.addLayout(actions)
+        return rows
 
     def _enable_saving(self, enabled: bool) -> None:
         self.pdf_button.setEnabled(enabled)

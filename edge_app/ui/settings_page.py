@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -86,6 +87,10 @@ def limits_from_text(text: str, like: Any) -> Any:
     return text
 
 
+# page margins, the space between the columns and the scroll bar
+SIDE_BY_SIDE_CHROME = 2 * 24 + 16 + 24
+
+
 class SettingsPage(Page):
     saved = Signal()
 
@@ -104,21 +109,46 @@ class SettingsPage(Page):
         scroll.setWidget(body)
         self.outer.addWidget(scroll, 1)
         self.form_by_field: dict[str, FieldForm] = {}
-        grid.addWidget(self._build_gateway(), 0, 0)
-        grid.addWidget(self._build_store(), 0, 1)
-        grid.addWidget(self._build_limits(), 1, 0)
-        grid.addWidget(self._build_sending(), 1, 1)
+        self.boxes = (
+            self._build_gateway(),
+            self._build_store(),
+            self._build_limits(),
+            self._build_sending(),
+            self._build_pin(),
+            self._about_box(),
+        )
         self.outer.addLayout(self._build_buttons())
-        grid.addWidget(self._build_pin(), 2, 0)
-        grid.addWidget(self._about_box(), 2, 1)
-        grid.setRowStretch(3, 1)
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
+        self.grid = grid
+        self.columns = 0
+        self._arrange(self.width())
         self.environment.currentIndexChanged.connect(self._environment_changed)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.load)
         self.pin_button.clicked.connect(self.change_pin)
         self.load()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
+
+    def _arrange(self, width: int) -> None:
+        """The boxes in two columns where both fit side by side, else in one: a setting is
+        never behind a sideways scroll bar."""
+        left = max(box.minimumSizeHint().width() for box in self.boxes[0::2])
+        right = max(box.minimumSizeHint().width() for box in self.boxes[1::2])
+        columns = 2 if width >= left + right + SIDE_BY_SIDE_CHROME else 1
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for box in self.boxes:
+            self.grid.removeWidget(box)
+        for index, box in enumerate(self.boxes):
+            self.grid.addWidget(box, index // columns, index % columns)
+        rows = (len(self.boxes) + columns - 1) // columns
+        for row in range(len(self.boxes) + 1):
+            self.grid.setRowStretch(row, 1 if row == rows else 0)
+        self.grid.setColumnStretch(0, 1)
+        self.grid.setColumnStretch(1, 1 if columns == 2 else 0)
 
     def _build_gateway(self) -> QGroupBox:
         box, layout = group(tr("Gateway"), QFormLayout)

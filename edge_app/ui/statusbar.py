@@ -59,13 +59,13 @@ class StatusBar(QStatusBar):
         self.lock.setVisible(False)
         self.syncing = _label("status_syncing")
         self.syncing.setVisible(False)
-        # `online` is not in the bar: the window shows it in its side panel, where it has room
+        # `online` and `last_sync` are not in the bar: the window shows them in its side panel,
+        # where they have room (the bar must fit a 1024 px wide screen)
         for widget in (
             self.waiting,
             self.attention,
             self.age,
             self.age_bar,
-            self.last_sync,
             self.lock,
             self.syncing,
         ):

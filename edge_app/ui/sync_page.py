@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from edge_app.ui.i18n import tr
-from edge_app.ui.page import Page, button, group, list_table
-from edge_app.ui.present import local_time, outcome_words, summary_lines
+from edge_app.ui.page import Page, button, fitting_widths, group, list_table
+from edge_app.ui.present import OUTCOME_WORDS, local_time, outcome_words, summary_lines
 from edge_app.ui.widgets import Prompts
 from edge_app.ui.workers import SyncController, TaskRunner, plain_error
 
-HISTORY_COLUMNS = ("Started", "Finished", "Started by", "Result", "Accepted", "Failed", "Left")
+# When a run finished is its Started cell's tooltip: every column fits a 1024 px wide screen.
+HISTORY_COLUMNS = ("Started", "Started by", "Result", "Accepted", "Failed", "Left")
 # The sync engine's step names, listed so that they are translated.
 STEP_WORDS = {
     "Uploading sales": "Uploading sales",
@@ -150,6 +151,8 @@ class SyncPage(Page):
         self.attention = QListWidget()
         self.attention.setObjectName("sync_attention")
         self.attention.setMaximumHeight(110)
+        self.attention.setWordWrap(True)  # a line is read in full, never behind a scroll bar
+        self.attention.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.attention_label.setVisible(False)
         self.attention.setVisible(False)
         result.addWidget(self.attention_label)
@@ -160,7 +163,12 @@ class SyncPage(Page):
         box, history = group(tr("History"), QVBoxLayout)
         self.history = QTableWidget(0, len(HISTORY_COLUMNS))
         self.history.setHorizontalHeaderLabels([tr(c) for c in HISTORY_COLUMNS])
-        list_table(self.history, "sync_history", (130, 130, 170, 140, 80, 70))
+        samples = (
+            ["12-31 23:59:59"],
+            [tr(word) for word in TRIGGER_WORDS.values()],
+            [outcome_words(outcome) for outcome in OUTCOME_WORDS],
+        )
+        list_table(self.history, "sync_history", fitting_widths(self.history, samples))
         self.history.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         history.addWidget(self.history)
         return box
@@ -355,11 +363,15 @@ class SyncPage(Page):
         self.history.setRowCount(len(runs))
         for row, run in enumerate(runs):
             summary = run.get("summary") or {}
+            finished = (
+                tr("Finished {time}").format(
+                    time=local_time(run["finished_ts"], "%Y-%m-%d %H:%M:%S")
+                )
+                if run["finished_ts"]
+                else tr("running")
+            )
             cells = (
                 local_time(run["started_ts"], "%m-%d %H:%M:%S"),
-                local_time(run["finished_ts"], "%m-%d %H:%M:%S")
-                if run["finished_ts"]
-                else tr("running"),
                 tr(TRIGGER_WORDS.get(run["trigger"], run["trigger"])),
                 outcome_words(run["outcome"]) if run["finished_ts"] else "",
                 str(summary.get("uploaded", "")),
@@ -367,7 +379,10 @@ class SyncPage(Page):
                 str(summary.get("left_queued", "")),
             )
             for column, text in enumerate(cells):
-                self.history.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if column == 0:
+                    item.setToolTip(finished)
+                self.history.setItem(row, column, item)
 
 
 def nothing_sent(data: dict[str, Any]) -> bool:

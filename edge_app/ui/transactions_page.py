@@ -16,17 +16,20 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QCheckBox,
     QDateEdit,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTreeWidget,
@@ -42,6 +45,7 @@ from edge_app.ui.page import (
     PageReader,
     button,
     combo,
+    fitting_widths,
     group,
     label,
     line_edit,
@@ -103,7 +107,9 @@ class TransactionsModel(QAbstractTableModel):
     held, or from the nearer end of the list, so its cost does not grow with its depth.
     """
 
-    COLUMNS = ("Captured", "Type", "State", "Amount", "Card", "Reference (BRN)", "Note")
+    # the gateway's sentence about a record is the State's tooltip and in the details: as a
+    # column it would be cut on every screen a back office has
+    COLUMNS = ("Captured", "Type", "State", "Amount", "Card", "Reference (BRN)")
 
     def __init__(
         self,
@@ -245,7 +251,7 @@ class TransactionsModel(QAbstractTableModel):
             return QBrush(QColor(REFUND_COLOUR))
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and column == 6 and record.error_desc:
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2 and record.error_desc:
             return problem_words(record)
         return None
 
@@ -263,9 +269,12 @@ class TransactionsModel(QAbstractTableModel):
             return record.masked_card or ""
         if column == 5:
             return record.brn or ""
-        if column == 6:
-            return problem_words(record)
         return ""
+
+
+TABLE_CHROME = 24  # the table's frame and its vertical scroll bar
+DETAIL_WIDTH = 400  # the narrowest the details beside the list can be
+PAGE_MARGIN = 24
 
 
 class TransactionsPage(ManagerPage):
@@ -283,21 +292,43 @@ class TransactionsPage(ManagerPage):
     ) -> None:
         super().__init__(tr("Transactions"), app, runner, gate, prompts, parent)
         self.model = TransactionsModel(PageReader(app), parent=self)
+        self._arranged = False
         self.add_banner("tx_banner")
         self.outer.addLayout(self._build_filters())
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self._build_list())
-        splitter.addWidget(self._build_details())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([640, 400])
-        self.outer.addWidget(splitter, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self._build_list())
+        self.splitter.addWidget(self._build_details())
+        self.outer.addWidget(self.splitter, 1)
+        self._arrange(self.width())
         self._connect()
         self._all: int | None = None  # every record, when a filter hides some (counted aside)
         self._details_asked = 0  # the latest detail read; older answers are dropped
         self.apply_filter()
 
-    def _build_filters(self) -> QHBoxLayout:
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(event.size().width())
+
+    def _arrange(self, width: int) -> None:
+        """Details beside the list where both fit; on a narrower screen, below it, with the
+        details' boxes side by side, so that no column of the list is cut."""
+        table = self._table_width
+        narrow = width < table + DETAIL_WIDTH + 2 * PAGE_MARGIN
+        orientation = Qt.Orientation.Vertical if narrow else Qt.Orientation.Horizontal
+        if self.splitter.orientation() == orientation and self._arranged:
+            return
+        self._arranged = True
+        self.splitter.setOrientation(orientation)
+        self.detail_boxes.setDirection(
+            QBoxLayout.Direction.LeftToRight if narrow else QBoxLayout.Direction.TopToBottom
+        )
+        if narrow:
+            self.splitter.setSizes([2, 3])
+        else:
+            self.splitter.setSizes([table, max(DETAIL_WIDTH, width - table)])
+
+    def _build_filters(self) -> QVBoxLayout:
         self.state_filter = combo("state_filter", ((tr(t), s) for t, s in STATE_FILTERS))
         self.use_dates = QCheckBox(tr("Captured from"))
         self.use_dates.setObjectName("use_dates")
@@ -313,6 +344,10 @@ class TransactionsPage(ManagerPage):
         )
         self.search.setClearButtonEnabled(True)
         self.refresh_button = button(tr("Refresh"))
+        search_row = QHBoxLayout()
+        search_row.setSpacing(8)
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.refresh_button)
         filters = QHBoxLayout()
         filters.setSpacing(8)
         filters.addWidget(QLabel(tr("Show")))
@@ -322,10 +357,12 @@ class TransactionsPage(ManagerPage):
         filters.addWidget(self.date_from)
         filters.addWidget(QLabel(tr("to")))
         filters.addWidget(self.date_to)
-        filters.addSpacing(12)
-        filters.addWidget(self.search, 1)
-        filters.addWidget(self.refresh_button)
-        return filters
+        filters.addStretch(1)
+        rows = QVBoxLayout()
+        rows.setSpacing(6)
+        rows.addLayout(search_row)
+        rows.addLayout(filters)
+        return rows
 
     def _build_list(self) -> QWidget:
         left = QWidget()
@@ -333,7 +370,9 @@ class TransactionsPage(ManagerPage):
         left_layout.setContentsMargins(0, 0, 0, 0)
         self.table = QTableView()
         self.table.setModel(self.model)
-        list_table(self.table, "tx_table", column_widths(self.table))
+        widths = column_widths(self.table)
+        list_table(self.table, "tx_table", widths)
+        self._table_width = sum(widths) + TABLE_CHROME
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().setDefaultSectionSize(26)
         left_layout.addWidget(self.table)
@@ -345,7 +384,21 @@ class TransactionsPage(ManagerPage):
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
         detail_layout.setContentsMargins(8, 0, 0, 0)
-        detail_layout.addWidget(self._build_detail_form())
+        self.detail_boxes = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.detail_boxes.addWidget(self._build_detail_form())
+        answer_and_trail = QWidget()
+        answer_and_trail_layout = QVBoxLayout(answer_and_trail)
+        answer_and_trail_layout.setContentsMargins(0, 0, 0, 0)
+        self.detail_boxes.addWidget(answer_and_trail, 1)
+        # below the list on a small screen the details may be taller than their share: scroll
+        boxes = QWidget()
+        boxes.setLayout(self.detail_boxes)
+        self.detail_scroll = QScrollArea()
+        self.detail_scroll.setObjectName("detail_scroll")
+        self.detail_scroll.setWidgetResizable(True)
+        self.detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_scroll.setWidget(boxes)
+        detail_layout.addWidget(self.detail_scroll, 1)
         answer_box, answer_layout = group(tr("Gateway answer"), QVBoxLayout)
         self.answer = QLabel(tr("Select a transaction to see its details."))
         self.answer.setObjectName("detail_answer")
@@ -354,7 +407,7 @@ class TransactionsPage(ManagerPage):
         self.answer.setMinimumHeight(self.answer.fontMetrics().lineSpacing() * 3 + 6)
         self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         answer_layout.addWidget(self.answer)
-        detail_layout.addWidget(answer_box)
+        answer_and_trail_layout.addWidget(answer_box)
         trail_box, trail_layout = group(tr("History (audit trail)"), QVBoxLayout)
         self.trail = QTreeWidget()
         self.trail.setObjectName("audit_trail")
@@ -363,7 +416,7 @@ class TransactionsPage(ManagerPage):
         self.trail.setColumnWidth(0, 112)
         self.trail.setColumnWidth(1, 170)
         trail_layout.addWidget(self.trail)
-        detail_layout.addWidget(trail_box, 1)
+        answer_and_trail_layout.addWidget(trail_box, 1)
         detail_layout.addLayout(self._build_actions())
         return detail
 
@@ -563,8 +616,13 @@ class TransactionsPage(ManagerPage):
         self._show_trail(trail)
 
     def _show_refunds(self, record: Any, status: Any) -> None:
-        """A sale's refunded and remaining amounts (rows hidden for other records)."""
-        shown = status is not None and record.kind.value == "sale"
+        """A sale's refunded and remaining amounts (rows hidden for other records, and for a
+        sale that failed or was cancelled: its money was never collected)."""
+        shown = (
+            status is not None
+            and record.kind.value == "sale"
+            and record.state.value not in ("failed", "cancelled")
+        )
         for key in ("refunded", "remaining"):
             self.detail_form.setRowVisible(self.detail[key], shown)
         if shown:
@@ -748,20 +806,16 @@ def column_widths(table: QTableView) -> tuple[int, ...]:
     """Widths that fit the longest text each column can hold, in the current language."""
     from edge_app.ui.present import KIND_WORDS, STATE_WORDS
 
-    metrics = table.fontMetrics()
-    pad = 18
-
-    def widest(texts: Any) -> int:
-        return max(metrics.horizontalAdvance(t) for t in texts) + pad
-
-    headers = [tr(c) for c in TransactionsModel.COLUMNS]
-    return (
-        widest(["2026-12-31 23:59", headers[0]]),
-        widest([*(tr(w) for w in KIND_WORDS.values()), headers[1]]),
-        widest([*(tr(w) for w in STATE_WORDS.values()), headers[2]]),
-        widest(["−HKD 99999999.00", headers[3]]),
-        widest(["451461******4854", headers[4]]),
-        widest(["9179620669700000001", headers[5]]),
+    return fitting_widths(
+        table,
+        (
+            ["2026-12-31 23:59"],
+            [tr(w) for w in KIND_WORDS.values()],
+            [tr(w) for w in STATE_WORDS.values()],
+            ["−HKD 999999.00"],
+            ["451461******4854"],
+            ["9179620669700000001"],
+        ),
     )
 
 

@@ -672,7 +672,7 @@
       <translation>傳送中</translation>
     </message>
     <message>
-      <source>Waiting for the gateway's answer</source>
+      <source>Waiting for an answer</source>
       <translation>等待閘道回覆</translation>
     </message>
     <message>
@@ -1636,10 +1636,6 @@
       <translation>…另有 {n} 筆，請見「交易」畫面</translation>
     </message>
     <message>
-      <source>Finished</source>
-      <translation>結束</translation>
-    </message>
-    <message>
       <source>Started by</source>
       <translation>啟動者</translation>
     </message>
@@ -1666,6 +1662,10 @@
     <message>
       <source>Sending card list changes</source>
       <translation>送出卡片名單變更</translation>
+    </message>
+    <message>
+      <source>Finished</source>
+      <translation>結束</translation>
     </message>
     <message>
       <source>The gateway cannot be reached: check this PC's network connection, or the gateway address in Settings.</source>
@@ -1816,6 +1816,10 @@
       <translation>密碼</translation>
     </message>
     <message>
+      <source>running</source>
+      <translation>執行中</translation>
+    </message>
+    <message>
       <source>Starting ({trigger})…</source>
       <translation>開始中（{trigger}）…</translation>
     </message>
@@ -1840,12 +1844,12 @@
       <translation>登入失敗：{why}</translation>
     </message>
     <message>
-      <source>running</source>
-      <translation>執行中</translation>
-    </message>
-    <message>
       <source>Gateway password for {user}:</source>
       <translation>{user} 的閘道密碼：</translation>
+    </message>
+    <message>
+      <source>Finished {time}</source>
+      <translation>完成於 {time}</translation>
     </message>
     <message>
       <source>All states</source>
@@ -1854,6 +1858,10 @@
     <message>
       <source>Not sent yet</source>
       <translation>尚未送出</translation>
+    </message>
+    <message>
+      <source>Waiting for the gateway's answer</source>
+      <translation>等待閘道回覆</translation>
     </message>
     <message>
       <source>Type</source>
@@ -1886,10 +1894,6 @@
     <message>
       <source>Tries</source>
       <translation>嘗試次數</translation>
-    </message>
-    <message>
-      <source>Note</source>
-      <translation>備註</translation>
     </message>
     <message>
       <source>Captured from</source>

@@ -9,7 +9,7 @@ import pytest
 from gui_helpers import MANAGER_PIN, all_texts, settle
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtWidgets import QApplication
-from support import AMEX, MASTERCARD, TEST_CVV, VISA
+from support import AMEX, DECLINED_CARD, MASTERCARD, TEST_CVV, VISA
 
 from edge_app.ui.widgets import AskDialog
 
@@ -68,6 +68,23 @@ def test_refunds_are_negative_and_the_sale_shows_what_is_left(
     settle(qtbot, gui_window)
     assert page.detail["amount"].text() == "−HKD 30.00"
     assert not page.detail_form.isRowVisible(page.detail["remaining"])  # a refund has none
+
+
+def test_a_declined_sale_shows_nothing_to_refund(
+    qtbot: Any, gui_window: Any, gui_app: Any, gui_gateway: Any
+) -> None:
+    gui_gateway.set_options(decline_cards=frozenset({DECLINED_CARD}))
+    declined = gui_app.capture_sale(
+        amount="88.00", currency="HKD", card_number=DECLINED_CARD, expiry="2912", cvv=TEST_CVV
+    ).uuid
+    accepted = uploaded_sale(qtbot, gui_window, gui_app, "20.00")  # syncs both
+    page = open_sale(qtbot, gui_window, declined)
+    assert page.detail["state"].text() == "Declined"
+    # its money was never collected: no "Left to refund HKD 88.00"
+    assert not page.detail_form.isRowVisible(page.detail["refunded"])
+    assert not page.detail_form.isRowVisible(page.detail["remaining"])
+    page = open_sale(qtbot, gui_window, accepted)
+    assert page.detail_form.isRowVisible(page.detail["remaining"])
 
 
 # The offscreen platform warns that it cannot resize a shown dialog; a real display does not.

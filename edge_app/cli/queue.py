@@ -13,6 +13,7 @@ from typing import Any
 
 from edge_app.cli.common import EXIT_OK, _open, _print_warnings
 from edge_app.domain.card import expiry_as_yymm
+from edge_app.domain.limits import age_words
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -113,18 +114,6 @@ def waiting_line(waiting: dict[str, Any]) -> str:
 
 def _amounts(totals: dict[str, str], sign: str = "") -> str:
     return f", {sign}".join(f"{cur} {amount}" for cur, amount in totals.items())
-
-
-def age_words(seconds: float) -> str:
-    """ "3 h 20 min", "12 min", "2 days 5 h", "less than a minute"."""
-    from edge_app.domain.limits import age_parts
-
-    days, hours, minutes = age_parts(seconds)
-    if days:
-        return f"{days} days {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min" if minutes else "less than a minute"
 
 
 def last_sync_line(run: dict[str, Any] | None) -> str:

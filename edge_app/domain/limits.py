@@ -94,6 +94,17 @@ def age_parts(seconds: float) -> tuple[int, int, int]:
     return days, hours - 24 * days, minutes
 
 
+def age_words(seconds: float) -> str:
+    """ "3 h 20 min", "12 min", "2 days 5 h", "less than a minute" (English: the command line
+    and the report files; the window words ages through its translations)."""
+    days, hours, minutes = age_parts(seconds)
+    if days:
+        return f"{days} days {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else "less than a minute"
+
+
 def _hours_text(span: timedelta) -> Msg:
     hours = span.total_seconds() / 3600
     if hours == 1:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from edge_app.domain.errors import ValidationError
+from edge_app.domain.limits import age_words
 from edge_app.domain.money import format_amount
 from edge_app.domain.report import CurrencySection, Line, ShopCloseReport, Tally, age_hours
 
@@ -78,8 +79,9 @@ def section_rows(section: CurrencySection, now_ts: float) -> Iterator[tuple[str,
         "Held for a manager",
         Tally(len(section.held), sum((h.amount for h in section.held), Decimal(0))),
     )
-    hours = age_hours(section.oldest_waiting_ts, now_ts)
-    waiting = "Still waiting" + (f" (oldest {hours} h)" if hours is not None else "")
+    oldest = section.oldest_waiting_ts
+    age = f" (oldest {age_words(max(now_ts - oldest, 0.0))})" if oldest is not None else ""
+    waiting = "Still waiting" + age
     yield "waiting", waiting, section.waiting
     yield "cancelled", "Cancelled locally", section.cancelled
 

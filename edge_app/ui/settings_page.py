@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -99,7 +99,7 @@ class SettingsPage(Page):
         self.app = app
         self.gate = gate
         self.add_banner("settings_banner")
-        scroll = QScrollArea()
+        scroll = self.scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
@@ -353,6 +353,11 @@ class SettingsPage(Page):
             return
         form.errors[field].show_error(text)
         self.banner.show_message(tr("Not saved: please correct the fields marked in red."), "error")
+        caption, box = form.rows[field]
+        if caption.buddy() is not None:
+            caption.buddy().setFocus()
+        # once the error label has its room: the wrong field may be below the visible part
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(box))
 
     def visible_errors(self) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -71,7 +71,7 @@ def test_the_day_in_every_format(day: dict[str, Any], home: Path, cli_in_process
         assert any(
             row.split() == [*line.split(), str(count), amount] for row in text.splitlines()
         ), (line, text)
-    assert "Still waiting (oldest 0.0 h)" in text
+    assert "Still waiting (oldest less than a minute)" in text
     assert "400000******0002" in text and "Declined by the card issuer." in text
     assert "555555******4444" in text  # the held one, masked
     assert "Card list: 1 added, 0 removed here; sent to the gateway 1 added" in text

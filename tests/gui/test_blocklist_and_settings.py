@@ -8,6 +8,7 @@ from typing import Any
 
 from gui_helpers import MANAGER_PIN, all_texts, settle
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from support import AMEX, MASTERCARD, VISA
 
 from edge_app.config import load_config
@@ -124,10 +125,16 @@ def test_settings_save_with_the_pin(
     assert gui_app.device_info().device_model == "Till 3"
 
 
+def in_view(scroll: Any, widget: Any) -> bool:
+    viewport = scroll.viewport()
+    return bool(viewport.rect().contains(widget.mapTo(viewport, widget.rect().bottomLeft())))
+
+
 def test_bad_settings_show_errors_next_to_the_fields_and_save_nothing(
     qtbot: Any, gui_window: Any, gui_prompts: Any, home: Path
 ) -> None:
     page = gui_window.settings_page
+    gui_window.show_page("settings")
     before = json.loads((home / "config.json").read_text())
     cases = (
         (page.batch_size, "lots", "batch_size", "number"),
@@ -144,6 +151,10 @@ def test_bad_settings_show_errors_next_to_the_fields_and_save_nothing(
         errors = page.visible_errors()
         assert words in errors.get(field, ""), (field, errors)
         assert page.banner.kind == "error"
+        # the wrong field is scrolled into view and has the focus
+        label = page.form_by_field[field].errors[field]
+        qtbot.waitUntil(lambda label=label: in_view(page.scroll, label), timeout=2000)
+        assert edit.hasFocus() or QApplication.focusWidget() is edit
     page.load()
     page.environment.setCurrentIndex(page.environment.findData("custom"))
     page.base_url.setText("http://gateway.example.com")

@@ -14,6 +14,7 @@ from edge_app.domain.limits import (
     AgeLevel,
     OfflineLimits,
     age_level,
+    age_words,
     check_capture_limits,
     limits_from_json,
     limits_to_json,
@@ -222,3 +223,19 @@ def test_limits_from_json_takes_half_an_hour_and_defaults_to_24_and_72_hours() -
 def test_limits_to_json_keeps_an_amount_with_more_digits_than_its_currency() -> None:
     odd = OfflineLimits({"HKD": Decimal("1.005")}, {})
     assert limits_to_json(odd)["per_transaction"] == {"HKD": "1.005"}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (0, "less than a minute"),
+        (59, "less than a minute"),
+        (12 * 60 + 5, "12 min"),
+        (3 * 3600 + 20 * 60, "3 h 20 min"),
+        (47 * 3600, "47 h 0 min"),
+        (2 * 86400 + 5 * 3600, "2 days 5 h"),
+        (-30, "less than a minute"),  # a clock set back never reads as a negative age
+    ],
+)
+def test_ages_read_in_hours_and_minutes_never_as_a_decimal(seconds: float, words: str) -> None:
+    assert age_words(seconds) == words

@@ -99,7 +99,7 @@ class SettingsPage(Page):
         self.app = app
         self.gate = gate
         self.add_banner("settings_banner")
-        scroll = self.scroll = QScrollArea()
+        scroll = self.body_scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
@@ -357,7 +357,7 @@ class SettingsPage(Page):
         if caption.buddy() is not None:
             caption.buddy().setFocus()
         # once the error label has its room: the wrong field may be below the visible part
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(box))
+        QTimer.singleShot(0, lambda: self.body_scroll.ensureWidgetVisible(box))
 
     def visible_errors(self) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -153,7 +153,7 @@ def test_bad_settings_show_errors_next_to_the_fields_and_save_nothing(
         assert page.banner.kind == "error"
         # the wrong field is scrolled into view and has the focus
         label = page.form_by_field[field].errors[field]
-        qtbot.waitUntil(lambda label=label: in_view(page.scroll, label), timeout=2000)
+        qtbot.waitUntil(lambda label=label: in_view(page.body_scroll, label), timeout=2000)
         assert edit.hasFocus() or QApplication.focusWidget() is edit
     page.load()
     page.environment.setCurrentIndex(page.environment.findData("custom"))

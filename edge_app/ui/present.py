@@ -58,7 +58,7 @@ AUDIT_WORDS = {
     "sale": "Sale",
     "void": "Void",
     "refund": "Refund",
-    "brn": "Reference (BRN)",
+    "brn": "BRN",  # short: the history column is narrow below the list
     "error": "Gateway code",
 }
 

@@ -82,8 +82,9 @@ def _lines_table(title: str, lines: tuple[Line, ...], currency: str) -> str:
         )
         for li in lines
     ]
+    # 99 %: a table of 100 % is a pixel wider than the view, which then scrolls sideways
     return (
-        f'<p class="bad">{escape(title)}</p><table width="100%">'
+        f'<p class="bad">{escape(title)}</p><table width="99%">'
         + _row(head, head=True)
         + "".join(rows)
         + "</table>"

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from edge_app.ui.i18n import LANGUAGES, say, tr
 from edge_app.ui.page import Page, button, combo, group, line_edit
 from edge_app.ui.roles import has_manager_pin, pin_problem, set_manager_pin
-from edge_app.ui.widgets import FieldForm, ManagerGate, pin_edit
+from edge_app.ui.widgets import FieldForm, ManagerGate, WrappingEdit, pin_edit
 from edge_app.ui.workers import plain_error
 
 KEY_STORE_WORDS = {
@@ -199,11 +199,15 @@ class SettingsPage(Page):
         box, layout = group(tr("Offline limits"), QFormLayout)
         layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         self.limits_form = FieldForm(layout)
-        self.limit_edits: dict[str, QLineEdit] = {}
+        self.limit_edits: dict[str, QLineEdit | WrappingEdit] = {}
         self._limit_values: dict[str, Any] = {}
         for key, value in limits_to_json(self.app.limits).items():
             per_currency = isinstance(value, dict)
-            edit = line_edit(f"limit_{key}", max_width=0 if per_currency else 90)
+            edit: QLineEdit | WrappingEdit = (
+                WrappingEdit(f"limit_{key}")
+                if per_currency
+                else line_edit(f"limit_{key}", max_width=90)
+            )
             self.limit_edits[key] = edit
             self._limit_values[key] = value
             hint = tr("Like: HKD 5000, USD 1000") if per_currency else ""
@@ -392,9 +396,9 @@ class SettingsPage(Page):
             except ValueError:
                 raise _FieldProblem(name, tr("Type a number.")) from None
         limits: dict[str, Any] = {}
-        for key, edit in self.limit_edits.items():
+        for key, limit_edit in self.limit_edits.items():
             try:
-                limits[key] = limits_from_text(edit.text(), self._limit_values.get(key))
+                limits[key] = limits_from_text(limit_edit.text(), self._limit_values.get(key))
             except ValueError as exc:
                 raise _FieldProblem(key, str(exc)) from None
         values["limits"] = limits

@@ -412,9 +412,12 @@ class TransactionsPage(ManagerPage):
         self.trail = QTreeWidget()
         self.trail.setObjectName("audit_trail")
         self.trail.setRootIsDecorated(False)
-        self.trail.setHeaderLabels([tr("When"), tr("What"), tr("Detail")])
-        self.trail.setColumnWidth(0, 112)
-        self.trail.setColumnWidth(1, 170)
+        # two columns, the time of day (the date in its tooltip) and the detail under what
+        # happened: the trail is narrow when the details sit below the list
+        self.trail.setHeaderLabels([tr("When"), tr("What")])
+        self.trail.setUniformRowHeights(False)
+        self.trail.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.trail.setMinimumHeight(self.trail.fontMetrics().lineSpacing() * 8)
         trail_layout.addWidget(self.trail)
         answer_and_trail_layout.addWidget(trail_box, 1)
         detail_layout.addLayout(self._build_actions())
@@ -666,11 +669,11 @@ class TransactionsPage(ManagerPage):
                 what = (f"{state_words(from_state)} → " if from_state else "") + state_words(
                     to_state
                 )
-            item = QTreeWidgetItem(
-                self.trail, [local_time(at_ts, "%m-%d %H:%M:%S"), what, audit_detail(detail)]
-            )
-            item.setToolTip(1, what)
-            item.setToolTip(2, audit_detail(detail))
+            text = what + (f"\n{audit_detail(detail)}" if detail else "")
+            item = QTreeWidgetItem(self.trail, [local_time(at_ts, "%H:%M:%S"), text])
+            item.setToolTip(0, local_time(at_ts, "%Y-%m-%d %H:%M:%S"))
+            item.setToolTip(1, text)
+        self.trail.setColumnWidth(0, self.trail.fontMetrics().horizontalAdvance("00:00:00") + 12)
 
     # -- manager actions ----------------------------------------------------------------------
 

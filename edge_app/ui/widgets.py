@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -74,6 +75,38 @@ class Banner(QLabel):
         self.kind = ""
         self.setText("")
         self.setVisible(False)
+
+
+class WrappingEdit(QPlainTextEdit):
+    """A one-line value shown over several lines, so that a long one (limits for eight
+    currencies) is read in full; Enter and Tab leave the field instead of adding a line."""
+
+    def __init__(self, name: str, lines: int = 2) -> None:
+        super().__init__()
+        self.setObjectName(name)
+        self.setTabChangesFocus(True)
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        height = self.fontMetrics().lineSpacing() * lines + 2 * self.document().documentMargin()
+        self.setFixedHeight(int(height) + margins + 4)
+
+    def text(self) -> str:
+        return " ".join(self.toPlainText().split())
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def setCursorPosition(self, position: int) -> None:
+        cursor = self.textCursor()
+        cursor.setPosition(min(position, len(self.toPlainText())), QTextCursor.MoveMode.MoveAnchor)
+        self.setTextCursor(cursor)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.ignore()  # to the page, as a line edit does
+            return
+        super().keyPressEvent(event)
 
 
 class FieldForm:

@@ -768,8 +768,8 @@
       <translation>付款在銀行端逾時；請稍後再試。</translation>
     </message>
     <message>
-      <source>Reference (BRN)</source>
-      <translation>參考編號 (BRN)</translation>
+      <source>BRN</source>
+      <translation>編號</translation>
     </message>
     <message>
       <source>Gateway code</source>
@@ -1888,6 +1888,10 @@
       <translation>原始交易</translation>
     </message>
     <message>
+      <source>Reference (BRN)</source>
+      <translation>參考編號 (BRN)</translation>
+    </message>
+    <message>
       <source>Transaction id</source>
       <translation>交易 ID</translation>
     </message>
@@ -1982,10 +1986,6 @@
     <message>
       <source>When</source>
       <translation>時間</translation>
-    </message>
-    <message>
-      <source>Detail</source>
-      <translation>說明</translation>
     </message>
     <message>
       <source>void the sale of {amount} on card {card}</source>

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QScrollArea,
     QTableView,
+    QTreeView,
     QWidget,
 )
 
@@ -88,10 +88,12 @@ def _combo_problem(combo: QComboBox) -> str | None:
     return f"needs {needed} px, has {combo.width()}" if needed > combo.width() else None
 
 
-def _table_problems(view: QTableView) -> list[str]:
-    """Every header and every visible cell fits its column, and the columns fit the view."""
+def _table_problems(view: QTableView | QTreeView) -> list[str]:
+    """Every header and every visible cell fits its column (or wraps in it), and the columns fit
+    the view."""
     problems: list[str] = []
-    header: QHeaderView = view.horizontalHeader()
+    header: QHeaderView = view.horizontalHeader() if isinstance(view, QTableView) else view.header()
+    wraps = view.wordWrap()
     model = view.model()
     if model is None:
         return problems
@@ -101,9 +103,7 @@ def _table_problems(view: QTableView) -> list[str]:
     total = sum(header.sectionSize(c) for c in shown_columns)
     if total > view.viewport().width() + 1:
         problems.append(f"columns need {total} px, the table shows {view.viewport().width()}")
-    first = view.rowAt(0)
-    last = view.rowAt(view.viewport().height() - 1)
-    rows = range(max(first, 0), (last if last >= 0 else model.rowCount() - 1) + 1)
+    rows = range(min(model.rowCount(), 40))  # the first screenful or so
     for column in shown_columns:
         width = header.sectionSize(column)
         title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
@@ -111,7 +111,12 @@ def _table_problems(view: QTableView) -> list[str]:
             problems.append(f"header {title!r} cut ({width} px)")
         for row in rows:
             text = model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole)
-            if text and metrics.horizontalAdvance(str(text)) + CELL_PADDING > width:
+            if wraps:
+                break
+            widest = max(
+                (metrics.horizontalAdvance(line) for line in str(text).split("\n")), default=0
+            )
+            if text and widest + CELL_PADDING > width:
                 problems.append(f"column {title!r} cuts {str(text)[:30]!r} ({width} px)")
                 break
     return problems
@@ -132,10 +137,10 @@ def layout_problems(window: QWidget) -> list[str]:
             )
     inside = QRect(QPoint(0, 0), window.size())
     for widget in window.findChildren(QWidget):
-        if not _shown(widget, window) or _in_scrolled_content(widget, window):
+        if not _shown(widget, window):
             continue
         where = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
-        if not inside.contains(where):
+        if not inside.contains(where) and not _in_scrolled_content(widget, window):
             problems.append(f"{_name(widget)} lies outside the window at {where.getRect()}")
             continue
         problem: str | None = None
@@ -149,8 +154,8 @@ def layout_problems(window: QWidget) -> list[str]:
             problem = _combo_problem(widget)
         if problem:
             problems.append(f"{_name(widget)} cut: {problem}")
-        if isinstance(widget, QScrollArea) and widget.horizontalScrollBar().maximum() > 0:
+        if isinstance(widget, QAbstractScrollArea) and widget.horizontalScrollBar().maximum() > 0:
             problems.append(f"{_name(widget)} hides part of its content behind a sideways scroll")
-        if isinstance(widget, QTableView):  # lists wrap or scroll; tables cut columns
+        if isinstance(widget, QTableView | QTreeView):
             problems.extend(f"{_name(widget)}: {p}" for p in _table_problems(widget))
     return problems

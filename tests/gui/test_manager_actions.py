@@ -125,9 +125,11 @@ def test_transaction_details_show_the_audit_trail(
     page = select(gui_window, sale)
     assert "Accepted by the gateway" in page.answer.text()
     settle(qtbot, gui_window)  # the audit trail is read in a worker
-    events = [page.trail.topLevelItem(i).text(1) for i in range(page.trail.topLevelItemCount())]
+    lines = [page.trail.topLevelItem(i).text(1) for i in range(page.trail.topLevelItemCount())]
+    events = [line.split("\n")[0] for line in lines]
     assert events[0] == "Waiting to send"
     assert "Accepted" in events[-1]
+    assert lines[0] == "Waiting to send\nSale 411111******1111"  # the detail under the event
 
 
 def test_filters_narrow_the_list(qtbot: Any, gui_window: Any, gui_app: Any) -> None:

@@ -24,7 +24,7 @@ SCREENS = {
     "1024x700": {"width": 1024, "height": 700, "scale": "1"},
     "150pct": {"width": 1920, "height": 1080, "scale": "1.5"},
 }
-SCREENS_PER_LANGUAGE = 9 + 3  # window screens and wizard pages (layout_screens.py)
+SCREENS_PER_LANGUAGE = 10 + 3  # window screens and wizard pages (layout_screens.py)
 
 
 def run_layout_screens(size: str, shots: Path, work: Path) -> subprocess.CompletedProcess[str]:

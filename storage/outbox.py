@@ -22,6 +22,7 @@ from edge_app.domain.transactions import (
     TxState,
     UploadItem,
 )
+from storage import unsent
 from storage.audit import SYNC, NewEntry
 from storage.db import Connection
 from storage.repository import Store
@@ -171,7 +172,8 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
         return []
     with store.transaction() as conn:
         now = store.now()
-        plan = _plan(outcomes, _states(conn, [o.uuid for o in outcomes]), now)
+        rows = _states(conn, [o.uuid for o in outcomes])
+        plan = _plan(outcomes, {u: r[0] for u, r in rows.items()}, now)
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
@@ -185,7 +187,21 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
             store.audit_many(conn, plan.audits, SYNC)
         if plan.origins:
             _set_origin_brns(conn, plan.origins)
+        unsent.add(conn, _unsent_deltas(plan.moves, rows))
     return plan.refused
+
+
+def _unsent_deltas(
+    moves: Sequence[tuple[str, TxState, TxState]], rows: dict[str, _Row]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """What a batch's state changes take from (or give back to) the unsent totals."""
+    deltas: dict[tuple[str, str], tuple[int, int]] = {}
+    for uuid, old, new in moves:
+        was, becomes = unsent.is_unsent(old.value), unsent.is_unsent(new.value)
+        if was != becomes:
+            _, kind, currency, exposure = rows[uuid]
+            unsent.accumulate(deltas, currency, kind, exposure, 1 if becomes else -1)
+    return deltas
 
 
 @dataclass
@@ -196,6 +212,7 @@ class _Plan:
     erased: list[tuple[object, ...]] = field(default_factory=list)  # final: card data erased
     audits: list[NewEntry] = field(default_factory=list)
     origins: list[tuple[str, str]] = field(default_factory=list)  # (brn, sale uuid)
+    moves: list[tuple[str, TxState, TxState]] = field(default_factory=list)  # uuid, old, new
     refused: list[str] = field(default_factory=list)  # not an arrow of the state machine
 
 
@@ -222,6 +239,7 @@ def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -
             )
         )
         states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
+        plan.moves.append((outcome.uuid, old, outcome.state))
         if old is not outcome.state:
             detail = outcome.detail or _detail(outcome)
             plan.audits.append((now, outcome.uuid, "state", old.value, outcome.state.value, detail))
@@ -284,6 +302,7 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
             f"Held for a manager for more than {days:g} days, so its card data was erased; "
             "take a new sale if the customer still owes it."
         )
+        unsent.shift(conn, "state = 'held' AND updated_ts < ?", (now - max_age,), -1)
         conn.executemany(
             "UPDATE transactions SET state = 'failed', card_data = NULL, error_desc = "
             "coalesce(error_desc || ' ', '') || ?, updated_ts = ? WHERE uuid = ?",
@@ -300,16 +319,20 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
         return len(rows)
 
 
-def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:
-    """uuid -> state of the records that exist."""
-    found: dict[str, TxState] = {}
+_Row = tuple[TxState, str, str | None, int]  # state, kind, currency, exposure_minor
+
+
+def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, _Row]:
+    """uuid -> (state, kind, currency, exposure) of the records that exist."""
+    found: dict[str, _Row] = {}
     for start in range(0, len(uuids), 500):
         chunk = uuids[start : start + 500]
         rows = conn.execute(
-            f"SELECT uuid, state FROM transactions WHERE uuid IN ({','.join('?' * len(chunk))})",
+            "SELECT uuid, state, kind, currency, exposure_minor FROM transactions "
+            f"WHERE uuid IN ({','.join('?' * len(chunk))})",
             list(chunk),
         ).fetchall()
-        found.update({str(u): TxState(st) for u, st in rows})
+        found.update({str(u): (TxState(st), str(k), c, int(e)) for u, st, k, c, e in rows})
     return found
 
 

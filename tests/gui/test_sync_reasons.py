@@ -73,9 +73,7 @@ def test_the_retry_line_counts_down_to_the_next_try(
     assert not page.retry_timer.isActive()
 
 
-def test_nothing_to_send_rather_than_done_beside_an_empty_bar(
-    qtbot: Any, gui_window: Any
-) -> None:
+def test_nothing_to_send_rather_than_done_beside_an_empty_bar(qtbot: Any, gui_window: Any) -> None:
     page = gui_window.sync_page
     gui_window.show_page("sync")
     with qtbot.waitSignal(gui_window.sync.finished, timeout=20_000):

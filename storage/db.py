@@ -204,9 +204,8 @@ MIGRATIONS: list[str] = [
     # 8: a capture's offline-limit check costs the same however many records wait: the unsent
     # amounts and counts are kept per currency and kind (`storage.unsent`, in the transactions
     # that change states; computed from the rows here, `AFTER_MIGRATION`), and the oldest unsent
-    # record is the first entry of a small partial index. An import stages its rows in
-    # `import_staging` in short transactions and moves them into `transactions` in one
-    # statement at the end; rows left there by a crash are removed on the next open.
+    # record is the first entry of a small partial index. (An import stages its rows in a
+    # table of its own, `storage.staging`, made and dropped by the import.)
     """
     CREATE TABLE unsent_totals (
         currency TEXT NOT NULL,
@@ -217,22 +216,6 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX transactions_unsent_age ON transactions(captured_ts)
         WHERE state IN ('queued', 'uploading', 'pending');
-    CREATE TABLE import_staging (
-        seq INTEGER PRIMARY KEY,
-        import_id TEXT NOT NULL,
-        uuid TEXT NOT NULL,
-        amount TEXT,
-        currency TEXT,
-        tips TEXT,
-        exposure_minor INTEGER NOT NULL,
-        masked_card TEXT,
-        card_data TEXT,
-        auth_code TEXT,
-        captured_at TEXT NOT NULL,
-        captured_ts REAL NOT NULL,
-        sn TEXT
-    );
-    CREATE UNIQUE INDEX import_staging_uuid ON import_staging(uuid);
     """,
 ]
 # Steps in Python after a migration's statements, in its transaction: version -> step(conn, key).

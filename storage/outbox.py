@@ -122,42 +122,55 @@ def claim_batch(
     void of it must wait for its BRN rather than cancel it locally. Also returns the last id
     read, where the next claim of this run starts.
     """
-    with store.transaction() as conn:
-        if kind is TxKind.SALE:
-            rows = conn.execute(
-                f"SELECT id, {_UPLOAD_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
-                f"AND kind = 'sale' AND {READY} AND id > ? ORDER BY id LIMIT ?",
-                (now, now, after_id, limit),
-            ).fetchall()
-        else:
-            # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
-            # sale may have a BRN already, but the gateway has not charged it yet.
-            rows = conn.execute(
-                f"SELECT id, {_UPLOAD_COLUMNS}, NULL FROM transactions t WHERE state = 'queued' "
-                f"AND kind = ? AND origin_brn IS NOT NULL AND {READY} AND id > ? "
-                "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
-                "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT ?",
-                (kind.value, now, now, after_id, limit),
-            ).fetchall()
-        items: list[UploadItem] = []
-        ids: list[tuple[float, int]] = []
-        for row in rows:
-            card = CardData.from_json(row[-1]) if row[-1] else None
-            if kind is TxKind.SALE and card is None:
-                continue  # cannot happen for a queued sale; never send a sale without its card
-            items.append(_item(row[1:], kind, card))
-            ids.append((store.now(), row[0]))
-        conn.executemany(
-            "UPDATE transactions SET state = 'uploading', updated_ts = ?1, "
-            "sent_ts = coalesce(sent_ts, ?1) WHERE id = ?2",
-            ids,
+    ready = READY.replace("?", ":now")
+    if kind is TxKind.SALE:
+        chosen = (
+            f"SELECT id FROM transactions WHERE state = 'queued' AND kind = 'sale' AND {ready} "
+            "AND card_data IS NOT NULL AND id > :after ORDER BY id LIMIT :limit"
+        )  # a queued sale always has its card data; never send one without it
+    else:
+        # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
+        # sale may have a BRN already, but the gateway has not charged it yet.
+        chosen = (
+            f"SELECT id FROM transactions t WHERE state = 'queued' AND kind = :kind "
+            f"AND origin_brn IS NOT NULL AND {ready} AND id > :after "
+            "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
+            "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT :limit"
         )
+    card = "card_data" if kind is TxKind.SALE else "NULL"
+    with store.transaction() as conn:
+        claimed = store.now()
+        # One statement claims the batch and returns what its upload needs.
+        rows = conn.execute(
+            "UPDATE transactions SET state = 'uploading', updated_ts = :claimed, "
+            f"sent_ts = coalesce(sent_ts, :claimed) WHERE id IN ({chosen}) "
+            f"RETURNING id, {_UPLOAD_COLUMNS}, {card}",
+            {"now": now, "after": after_id, "limit": limit, "kind": kind.value,
+             "claimed": claimed},
+        ).fetchall()  # fmt: skip
+        if not rows:
+            return [], after_id
+        rows.sort(key=lambda row: int(row[0]))
+        items = [
+            _item(row[1:], kind, CardData.from_json(row[-1]) if row[-1] else None) for row in rows
+        ]
+        # One audit entry for the batch: the records' own entries are their answers.
         store.audit_many(
             conn,
-            [(store.now(), item.uuid, "state", "queued", "uploading", None) for item in items],
+            [
+                (
+                    claimed,
+                    None,
+                    "claimed",
+                    "queued",
+                    "uploading",
+                    f"{len(items)} {kind.value}(s) claimed for upload, ids {rows[0][0]} to "
+                    f"{rows[-1][0]}",
+                )
+            ],
             SYNC,
         )
-        return items, (int(rows[-1][0]) if rows else after_id)
+        return items, int(rows[-1][0])
 
 
 def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,7 +44,11 @@ IMPORT_KEYS = (
     "captured_at",
 )
 MAX_IMPORT_PROBLEMS = 50
-STAGE_ROWS = 2000  # staged sales per short write transaction
+STAGE_ROWS = 5000  # staged sales per short write transaction
+# A pause after each short write transaction: another process waiting for the lock retries
+# at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); back-to-back transactions would
+# keep it waiting for the whole import.
+YIELD_SECONDS = 0.03
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
 EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -191,6 +196,7 @@ class Importing(Capturing):
             run.problems.append(f"uuid {uuid}: A transaction with uuid {uuid} is already stored.")
         if run.batch and not run.problems:
             self.store.stage_sales(run.import_id, run.batch)
+            time.sleep(YIELD_SECONDS)
         run.staged += len(run.batch)
         run.batch.clear()
 
@@ -209,7 +215,7 @@ class Importing(Capturing):
                     "stored while it was read; nothing was stored."
                 ) from None
             while not self.store.publish_step(import_id):
-                pass
+                time.sleep(YIELD_SECONDS)  # a writer waiting in SQLite's busy loop gets its turn
             return staged
         problems: list[str] = []
         with self.store.transaction() as conn:

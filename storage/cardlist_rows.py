@@ -66,6 +66,16 @@ class CardListRows(StoreBase):
         rows = self.query("SELECT desired FROM blocklist WHERE card_number = ?", (number,))
         return bool(rows and rows[0][0])
 
+    def blocklist_listed_set(self, at_most: int) -> frozenset[str] | None:
+        """The listed card numbers, for a large import to check against in memory; None when
+        there are more than `at_most` (it then asks per card). Kept only for the import."""
+        rows = self.query(
+            "SELECT card_number FROM blocklist WHERE desired = 1 LIMIT ?", (at_most + 1,)
+        )
+        if len(rows) > at_most:
+            return None
+        return frozenset(str(r[0]) for r in rows)
+
     def blocklist_counts(self) -> dict[str, int]:
         rows = self.query(
             "SELECT "

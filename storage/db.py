@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from storage import unsent
 from storage.audit import chain_existing
 from storage.errors import (
     DatabaseBusyError,
@@ -200,10 +201,27 @@ MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX reconcile_open ON reconcile_differences(tx_uuid, kind)
         WHERE resolved_ts IS NULL;
     """,
+    # 8: a capture's offline-limit check costs the same however many records wait: the unsent
+    # amounts and counts are kept per currency and kind (`storage.unsent`, in the transactions
+    # that change states; computed from the rows here, `AFTER_MIGRATION`), and the oldest unsent
+    # record is the first entry of a small partial index. (An import stages its rows in a
+    # table of its own, `storage.staging`, made and dropped by the import.)
+    """
+    CREATE TABLE unsent_totals (
+        currency TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        total_minor INTEGER NOT NULL,
+        records INTEGER NOT NULL,
+        PRIMARY KEY (currency, kind)
+    ) WITHOUT ROWID;
+    CREATE INDEX transactions_unsent_age ON transactions(captured_ts)
+        WHERE state IN ('queued', 'uploading', 'pending');
+    """,
 ]
 # Steps in Python after a migration's statements, in its transaction: version -> step(conn, key).
 AFTER_MIGRATION: dict[int, Callable[[Connection, bytes], object]] = {
     7: lambda conn, key: chain_existing(conn, audit_key(key)),
+    8: unsent.recompute,
 }
 SCHEMA_VERSION = len(MIGRATIONS)
 

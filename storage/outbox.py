@@ -22,6 +22,7 @@ from edge_app.domain.transactions import (
     TxState,
     UploadItem,
 )
+from storage import unsent
 from storage.audit import SYNC, NewEntry
 from storage.db import Connection
 from storage.repository import Store
@@ -121,42 +122,55 @@ def claim_batch(
     void of it must wait for its BRN rather than cancel it locally. Also returns the last id
     read, where the next claim of this run starts.
     """
-    with store.transaction() as conn:
-        if kind is TxKind.SALE:
-            rows = conn.execute(
-                f"SELECT id, {_UPLOAD_COLUMNS}, card_data FROM transactions WHERE state = 'queued' "
-                f"AND kind = 'sale' AND {READY} AND id > ? ORDER BY id LIMIT ?",
-                (now, now, after_id, limit),
-            ).fetchall()
-        else:
-            # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
-            # sale may have a BRN already, but the gateway has not charged it yet.
-            rows = conn.execute(
-                f"SELECT id, {_UPLOAD_COLUMNS}, NULL FROM transactions t WHERE state = 'queued' "
-                f"AND kind = ? AND origin_brn IS NOT NULL AND {READY} AND id > ? "
-                "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
-                "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT ?",
-                (kind.value, now, now, after_id, limit),
-            ).fetchall()
-        items: list[UploadItem] = []
-        ids: list[tuple[float, int]] = []
-        for row in rows:
-            card = CardData.from_json(row[-1]) if row[-1] else None
-            if kind is TxKind.SALE and card is None:
-                continue  # cannot happen for a queued sale; never send a sale without its card
-            items.append(_item(row[1:], kind, card))
-            ids.append((store.now(), row[0]))
-        conn.executemany(
-            "UPDATE transactions SET state = 'uploading', updated_ts = ?1, "
-            "sent_ts = coalesce(sent_ts, ?1) WHERE id = ?2",
-            ids,
+    ready = READY.replace("?", ":now")
+    if kind is TxKind.SALE:
+        chosen = (
+            f"SELECT id FROM transactions WHERE state = 'queued' AND kind = 'sale' AND {ready} "
+            "AND card_data IS NOT NULL AND id > :after ORDER BY id LIMIT :limit"
+        )  # a queued sale always has its card data; never send one without it
+    else:
+        # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
+        # sale may have a BRN already, but the gateway has not charged it yet.
+        chosen = (
+            f"SELECT id FROM transactions t WHERE state = 'queued' AND kind = :kind "
+            f"AND origin_brn IS NOT NULL AND {ready} AND id > :after "
+            "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
+            "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT :limit"
         )
+    card = "card_data" if kind is TxKind.SALE else "NULL"
+    with store.transaction() as conn:
+        claimed = store.now()
+        # One statement claims the batch and returns what its upload needs.
+        rows = conn.execute(
+            "UPDATE transactions SET state = 'uploading', updated_ts = :claimed, "
+            f"sent_ts = coalesce(sent_ts, :claimed) WHERE id IN ({chosen}) "
+            f"RETURNING id, {_UPLOAD_COLUMNS}, {card}",
+            {"now": now, "after": after_id, "limit": limit, "kind": kind.value,
+             "claimed": claimed},
+        ).fetchall()  # fmt: skip
+        if not rows:
+            return [], after_id
+        rows.sort(key=lambda row: int(row[0]))
+        items = [
+            _item(row[1:], kind, CardData.from_json(row[-1]) if row[-1] else None) for row in rows
+        ]
+        # One audit entry for the batch: the records' own entries are their answers.
         store.audit_many(
             conn,
-            [(store.now(), item.uuid, "state", "queued", "uploading", None) for item in items],
+            [
+                (
+                    claimed,
+                    None,
+                    "claimed",
+                    "queued",
+                    "uploading",
+                    f"{len(items)} {kind.value}(s) claimed for upload, ids {rows[0][0]} to "
+                    f"{rows[-1][0]}",
+                )
+            ],
             SYNC,
         )
-        return items, (int(rows[-1][0]) if rows else after_id)
+        return items, int(rows[-1][0])
 
 
 def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
@@ -171,7 +185,8 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
         return []
     with store.transaction() as conn:
         now = store.now()
-        plan = _plan(outcomes, _states(conn, [o.uuid for o in outcomes]), now)
+        rows = _states(conn, [o.uuid for o in outcomes])
+        plan = _plan(outcomes, {u: r[0] for u, r in rows.items()}, now)
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
@@ -185,7 +200,21 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
             store.audit_many(conn, plan.audits, SYNC)
         if plan.origins:
             _set_origin_brns(conn, plan.origins)
+        unsent.add(conn, _unsent_deltas(plan.moves, rows))
     return plan.refused
+
+
+def _unsent_deltas(
+    moves: Sequence[tuple[str, TxState, TxState]], rows: dict[str, _Row]
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """What a batch's state changes take from (or give back to) the unsent totals."""
+    deltas: dict[tuple[str, str], tuple[int, int]] = {}
+    for uuid, old, new in moves:
+        was, becomes = unsent.is_unsent(old.value), unsent.is_unsent(new.value)
+        if was != becomes:
+            _, kind, currency, exposure = rows[uuid]
+            unsent.accumulate(deltas, currency, kind, exposure, 1 if becomes else -1)
+    return deltas
 
 
 @dataclass
@@ -196,6 +225,7 @@ class _Plan:
     erased: list[tuple[object, ...]] = field(default_factory=list)  # final: card data erased
     audits: list[NewEntry] = field(default_factory=list)
     origins: list[tuple[str, str]] = field(default_factory=list)  # (brn, sale uuid)
+    moves: list[tuple[str, TxState, TxState]] = field(default_factory=list)  # uuid, old, new
     refused: list[str] = field(default_factory=list)  # not an arrow of the state machine
 
 
@@ -222,6 +252,7 @@ def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -
             )
         )
         states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
+        plan.moves.append((outcome.uuid, old, outcome.state))
         if old is not outcome.state:
             detail = outcome.detail or _detail(outcome)
             plan.audits.append((now, outcome.uuid, "state", old.value, outcome.state.value, detail))
@@ -284,6 +315,7 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
             f"Held for a manager for more than {days:g} days, so its card data was erased; "
             "take a new sale if the customer still owes it."
         )
+        unsent.shift(conn, "state = 'held' AND updated_ts < ?", (now - max_age,), -1)
         conn.executemany(
             "UPDATE transactions SET state = 'failed', card_data = NULL, error_desc = "
             "coalesce(error_desc || ' ', '') || ?, updated_ts = ? WHERE uuid = ?",
@@ -300,16 +332,20 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
         return len(rows)
 
 
-def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, TxState]:
-    """uuid -> state of the records that exist."""
-    found: dict[str, TxState] = {}
+_Row = tuple[TxState, str, str | None, int]  # state, kind, currency, exposure_minor
+
+
+def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, _Row]:
+    """uuid -> (state, kind, currency, exposure) of the records that exist."""
+    found: dict[str, _Row] = {}
     for start in range(0, len(uuids), 500):
         chunk = uuids[start : start + 500]
         rows = conn.execute(
-            f"SELECT uuid, state FROM transactions WHERE uuid IN ({','.join('?' * len(chunk))})",
+            "SELECT uuid, state, kind, currency, exposure_minor FROM transactions "
+            f"WHERE uuid IN ({','.join('?' * len(chunk))})",
             list(chunk),
         ).fetchall()
-        found.update({str(u): TxState(st) for u, st in rows})
+        found.update({str(u): (TxState(st), str(k), c, int(e)) for u, st, k, c, e in rows})
     return found
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from storage import unsent
 from storage.db import SCHEMA_VERSION, Connection, _apply_key, open_database
 from storage.errors import DatabaseDamagedError, DatabaseTooNewError
 
@@ -134,6 +135,8 @@ def export_recovered(path: Path, key: bytes, target: Path) -> RecoveryReport:
                 report.tables.append(_copy_table(source, out, table))
             _count_lost_tails(source, report.tables)
             _copy_sequence(source, out)
+            if version >= 8:  # the running totals are of the rows that could be read
+                unsent.recompute(out)
             out.execute("COMMIT")
             report.dangling = len(out.execute("PRAGMA foreign_key_check").fetchall())
             out.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -21,11 +21,14 @@ from storage.records import (
     to_minor,
 )
 from storage.report_rows import DifferenceRow, ReportRows
+from storage.staging import ImportStaging
 from storage.transaction_rows import TransactionRows
 from storage.waiting_rows import Waiting, WaitingRows
 
 
-class Store(TransactionRows, WaitingRows, CardListRows, SettingsAndHistory, ReportRows):
+class Store(
+    TransactionRows, WaitingRows, CardListRows, SettingsAndHistory, ReportRows, ImportStaging
+):
     """All reads and writes of the queue database.
 
     Thread-safe: one lock serialises the connection.

@@ -14,6 +14,7 @@ from edge_app.domain.transactions import (
     TxState,
     check_transition,
 )
+from storage import unsent
 from storage.base import StoreBase
 from storage.db import Connection
 from storage.records import (
@@ -73,6 +74,7 @@ class TransactionRows(StoreBase):
                 sn,
             ),
         )
+        unsent.add(conn, {(currency, "sale"): (exposure, 1)})
         self.audit(conn, "captured", tx_uuid=uuid, to_state="queued", detail=f"sale {card.masked}")
 
     def insert_follow_up(
@@ -107,6 +109,8 @@ class TransactionRows(StoreBase):
                 self.now(),
             ),
         )
+        if unsent.is_unsent(state.value):
+            unsent.add(conn, {(currency or "", kind.value): (0, 1)})
         self.audit(conn, "captured", tx_uuid=uuid, to_state=state.value, detail=kind.value)
 
     def set_state(
@@ -125,12 +129,17 @@ class TransactionRows(StoreBase):
         check_transition(record.state, new_state)
         erase = erase_card or new_state in FINAL_STATES
         now = self.now()
+        was, becomes = unsent.is_unsent(record.state.value), unsent.is_unsent(new_state.value)
+        if was and not becomes:
+            unsent.shift(conn, "uuid = ?", (record.uuid,), -1)
         conn.execute(
             "UPDATE transactions SET state = ?, updated_ts = ?"
             + (", card_data = NULL" if erase else "")
             + ", seen_ts = CASE WHEN ? THEN ? ELSE seen_ts END WHERE uuid = ?",
             (new_state.value, now, seen, now, record.uuid),
         )
+        if becomes and not was:
+            unsent.shift(conn, "uuid = ?", (record.uuid,), 1)
         self.audit(
             conn,
             "state",
@@ -314,17 +323,18 @@ class TransactionRows(StoreBase):
         """Amount (with tips) of sales not yet accepted by the gateway, per currency.
 
         Held sales count too: until a manager resolves them the store carries their risk.
-        Read from the covering `transactions_state` index alone (no row reads).
+        Kept as running totals (`storage.unsent`): one short read however many records wait.
         """
         rows = self.query(
-            "SELECT currency, sum(exposure_minor) FROM transactions WHERE state IN "
-            "('queued', 'uploading', 'pending', 'held') AND kind = 'sale' GROUP BY currency"
+            "SELECT currency, total_minor FROM unsent_totals WHERE kind = 'sale' AND records > 0"
         )
         return {str(cur): from_minor(int(total), str(cur)) for cur, total in rows}
 
     def oldest_unsent_ts(self) -> float | None:
+        """The capture time of the oldest record not yet sent or answered (held ones aside):
+        the first entry of the partial index `transactions_unsent_age`."""
         rows = self.query(
-            "SELECT min(captured_ts) FROM transactions "
-            "WHERE state IN ('queued', 'uploading', 'pending')"
+            "SELECT captured_ts FROM transactions INDEXED BY transactions_unsent_age "
+            "WHERE state IN ('queued', 'uploading', 'pending') ORDER BY captured_ts LIMIT 1"
         )
-        return float(rows[0][0]) if rows and rows[0][0] is not None else None
+        return float(rows[0][0]) if rows else None

@@ -26,6 +26,32 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
+@pytest.fixture(autouse=True)
+def _unsent_totals_match_the_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store closed in any test has running unsent totals equal to what its rows say:
+    the code that changes states keeps them (storage.unsent), and this catches a path that
+    forgets to."""
+    from storage import unsent
+    from storage.base import StoreBase
+
+    original = StoreBase.close
+
+    def checked_close(self: StoreBase) -> None:
+        with self._lock:
+            try:
+                has_table = self.conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'unsent_totals'"
+                ).fetchone()
+                in_transaction = self.conn.in_transaction
+            except Exception:  # closed already, or unreadable (damage tests): nothing to check
+                has_table, in_transaction = None, True
+            if has_table and not in_transaction:
+                assert unsent.stored(self.conn) == unsent.from_rows(self.conn)
+        original(self)
+
+    monkeypatch.setattr(StoreBase, "close", checked_close)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     return tmp_path / "home"

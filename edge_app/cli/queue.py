@@ -53,7 +53,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         captures = app.import_transactions(Path(args.file))
     finally:
         app.close()
-    print(f"Imported {len(captures)} transaction(s) from {Path(args.file).name}.")
+    print(f"Imported {captures.count} transaction(s) from {Path(args.file).name}.")
     print("The import file holds card data in plain text; delete it securely now.", file=sys.stderr)
     return EXIT_OK
 

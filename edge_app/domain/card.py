@@ -31,15 +31,12 @@ def luhn_valid(digits: str) -> bool:
     """True when `digits` (ASCII digits only, at least two) passes the Luhn check."""
     if len(digits) < 2 or not _DIGITS.fullmatch(digits):
         return False
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = ord(char) - ord("0")
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    # From the right: every second digit is doubled (less 9 when that is above 9).
+    total = sum(map(int, digits[-1::-2])) + sum(_DOUBLED[int(d)] for d in digits[-2::-2])
     return total % 10 == 0
+
+
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
 def luhn_check_digit(payload: str) -> str:

@@ -52,6 +52,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--signing-secret", default=None, metavar="S", help="require X-SIGNATURE with this secret"
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="behave as a strict real gateway may: one upload or card_block request at a time "
+        "per store, with processing time per item (--item-cost-us, default 20 in this mode)",
+    )
+    parser.add_argument(
+        "--item-cost-us",
+        type=int,
+        default=None,
+        metavar="N",
+        help="microseconds of processing per transaction or card number in a request",
+    )
     _add_answer_faults(parser)
 
 
@@ -97,9 +110,21 @@ def options_from_args(args: argparse.Namespace) -> SandboxOptions:
         refuse_status=args.refuse_status,
         hide_brn_rate=args.hide_brn_rate,
         disagree=_pairs(args.disagree or ""),
+        one_at_a_time=bool(getattr(args, "strict", False)),
+        item_cost_us=_item_cost(args),
     )
     check_options(options)
     return options
+
+
+STRICT_ITEM_COST_US = 20
+
+
+def _item_cost(args: argparse.Namespace) -> int:
+    cost = getattr(args, "item_cost_us", None)
+    if cost is not None:
+        return int(cost)
+    return STRICT_ITEM_COST_US if getattr(args, "strict", False) else 0
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -144,7 +169,9 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, _on_signal) if in_main else None
     print(
         f"Sandbox gateway listening on {gateway.url} "
-        f"(password: {options.password}, list mode: {options.list_mode})",
+        f"(password: {options.password}, list mode: {options.list_mode}"
+        + (", strict: one request at a time per store" if options.one_at_a_time else "")
+        + ")",
         flush=True,
     )
     try:

@@ -178,11 +178,14 @@ class _Handler(BaseHTTPRequestHandler):
         store_id, what = match.group(1), match.group(2)
         if category in ("upload", "card_block") and options.refuse_status:
             return _whole_refusal(options)
-        if category == "upload":
-            return gateway.upload(store_id, what, body, options)
         if category == "query":
             return gateway.query(store_id, what)
-        return gateway.card_block(store_id, what, body, options)
+        # Strict mode: a store's uploads and card-list requests are processed one at a time.
+        turn = gateway.store_lock(store_id) if options.one_at_a_time else contextlib.nullcontext()
+        with turn:
+            if category == "upload":
+                return gateway.upload(store_id, what, body, options)
+            return gateway.card_block(store_id, what, body, options)
 
     def _admin(self, method: str, path: str, body: bytes) -> _Reply:
         if not is_loopback_host(str(self.client_address[0])):

@@ -39,6 +39,10 @@ class SandboxOptions:
     # For reconciliation tests: uuid -> how the query answer disagrees with what was uploaded
     # ("voided", "refunded", "unknown", "amount", "currency"); uploads are not affected.
     disagree: dict[str, str] = field(default_factory=dict)
+    # Strict mode, as a real gateway may behave: one upload or card_block request at a time per
+    # store (the others wait their turn), and processing time for each item in a request.
+    one_at_a_time: bool = False
+    item_cost_us: int = 0  # microseconds of processing per item (transaction or card number)
 
     def __repr__(self) -> str:
         # The password and the signing secret never reach a log line or a traceback.
@@ -51,7 +55,8 @@ class SandboxOptions:
             f"signing={'on' if self.signing_secret else 'off'}, seed={self.seed}, "
             f"refuse_status={self.refuse_status}, refuse_code={self.refuse_code!r}, "
             f"refuse_cards={len(self.refuse_cards)} card(s), hide_brn_rate={self.hide_brn_rate}, "
-            f"disagree={len(self.disagree)} record(s))"
+            f"disagree={len(self.disagree)} record(s), one_at_a_time={self.one_at_a_time}, "
+            f"item_cost_us={self.item_cost_us})"
         )
 
 
@@ -74,7 +79,9 @@ def check_options(options: SandboxOptions) -> None:
         value = getattr(options, name)
         if not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
             raise ValueError(f"{name.replace('_', ' ').capitalize()} must be between 0 and 1.")
-    for name in ("latency_ms", "rate_limit_every", "expire_every"):
+    if not isinstance(options.one_at_a_time, bool):
+        raise ValueError("One at a time must be true or false.")
+    for name in ("latency_ms", "rate_limit_every", "expire_every", "item_cost_us"):
         value = getattr(options, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ValueError(f"{name.replace('_', ' ').capitalize()} must be a whole number >= 0.")

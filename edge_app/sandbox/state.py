@@ -44,6 +44,12 @@ def _disagree(transaction: dict[str, Any], how: str) -> None:
         transaction["currency"] = "EUR" if transaction.get("currency") != "EUR" else "USD"
 
 
+def item_cost(options: SandboxOptions, count: int) -> None:
+    """Strict mode's processing time for `count` items (the caller holds the store's turn)."""
+    if options.item_cost_us:
+        time.sleep(count * options.item_cost_us / 1_000_000)
+
+
 def _now_rfc3339() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -59,6 +65,7 @@ class _Gateway:
         self.token: str | None = None
         self.user_ids: dict[str, int] = {}
         self.brn_counter = 0
+        self._store_locks: dict[str, threading.Lock] = {}
         self._clear()
 
     def _clear(self) -> None:
@@ -112,6 +119,14 @@ class _Gateway:
                         store.by_brn.pop(record.brn, None)
                     lost += 1
             return lost
+
+    def store_lock(self, store_id: str) -> threading.Lock:
+        """The lock that makes a store's requests go one at a time (strict mode)."""
+        with self.lock:
+            lock = self._store_locks.get(store_id)
+            if lock is None:
+                lock = self._store_locks[store_id] = threading.Lock()
+            return lock
 
     # -- helpers (call with the lock held) --------------------------------------------------
 
@@ -219,6 +234,7 @@ class _Gateway:
         ):
             return _error(400, "100001", "The request holds a card number that cannot be used.")
         checked = [(item, check_item(kind, item)) for item in items]
+        item_cost(options, len(items))
         results: list[dict[str, Any]] = []
         with self.lock:
             store = self._store(store_id)
@@ -402,6 +418,7 @@ class _Gateway:
         if options.list_mode == "none":
             return _error(400, "100005", "Processing Rule Required")
         invalid = [n for n in numbers if not card_number_valid(n)]
+        item_cost(options, len(numbers))
         if invalid:
             return _error(
                 400, "100001", "Some card numbers are malformed.", invalid_card_numbers=invalid

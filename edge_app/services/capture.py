@@ -20,6 +20,7 @@ from edge_app.domain.limits import OfflineLimits, check_capture_limits
 from edge_app.domain.messages import Msg
 from edge_app.domain.money import parse_amount
 from edge_app.domain.transactions import (
+    Sale,
     SaleStatus,
     TxKind,
     TxState,
@@ -43,6 +44,14 @@ class Capture:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class CheckedSale:
+    sale: Sale
+    captured_at: datetime
+    exposure: Decimal  # amount plus tips
+    warnings: tuple[str | Msg, ...]
+
+
 @dataclass
 class CaptureContext:
     """What the checks need, read once per write transaction and kept current while importing."""
@@ -52,6 +61,7 @@ class CaptureContext:
     now: datetime
     totals: dict[str, Decimal] = field(default_factory=dict)
     oldest_unsent: datetime | None = None
+    listed: frozenset[str] | None = None  # the card list in memory (an import), else per card
 
 
 class Capturing(AppBase):
@@ -102,13 +112,35 @@ class Capturing(AppBase):
         self, conn: Connection, ctx: CaptureContext, fields: Mapping[str, Any]
     ) -> Capture:
         """`capture_sale` inside the caller's transaction (an import adds many)."""
+        checked = self.check_sale(ctx, fields)
+        sale = checked.sale
+        self._refuse_known_uuid(sale.uuid)
+        self.store.insert_sale(
+            conn,
+            uuid=sale.uuid,
+            amount=sale.amount,
+            currency=sale.currency,
+            tips=sale.tips,
+            card=sale.card,
+            auth_code=sale.auth_code,
+            captured_at=checked.captured_at,
+            sn=self.config.device_id,
+        )
+        return Capture(sale.uuid, TxState.QUEUED, checked.warnings)
+
+    def check_sale(self, ctx: CaptureContext, fields: Mapping[str, Any]) -> CheckedSale:
+        """Every check of a sale but the uuid's (validation, block list, offline limits); the
+        context's totals take the sale."""
         fields = dict(fields)
         captured_at = fields.pop("captured_at", None) or ctx.now
         sale = validate_sale(**fields, today=ctx.now.date())
-        self._refuse_known_uuid(sale.uuid)
-        check_card_against_list(
-            ctx.list_mode, self.store.blocklist_is_listed(sale.card.card_number)
+        number = sale.card.card_number
+        listed = (
+            number in ctx.listed
+            if ctx.listed is not None
+            else self.store.blocklist_is_listed(number)
         )
+        check_card_against_list(ctx.list_mode, listed)
         exposure = sale.amount + (sale.tips or Decimal(0))
         warnings = check_capture_limits(
             ctx.limits,
@@ -118,21 +150,10 @@ class Capturing(AppBase):
             oldest_unsent=ctx.oldest_unsent,
             now=ctx.now,
         )
-        self.store.insert_sale(
-            conn,
-            uuid=sale.uuid,
-            amount=sale.amount,
-            currency=sale.currency,
-            tips=sale.tips,
-            card=sale.card,
-            auth_code=sale.auth_code,
-            captured_at=captured_at,
-            sn=self.config.device_id,
-        )
         ctx.totals[sale.currency] = ctx.totals.get(sale.currency, Decimal(0)) + exposure
         if ctx.oldest_unsent is None or captured_at < ctx.oldest_unsent:
             ctx.oldest_unsent = captured_at
-        return Capture(sale.uuid, TxState.QUEUED, tuple(warnings))
+        return CheckedSale(sale, captured_at, exposure, tuple(warnings))
 
     def capture_void(self, original: str, *, uuid: str | None = None) -> Capture:
         now = self.clock()

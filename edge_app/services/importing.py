@@ -9,15 +9,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+import time
+import uuid as uuidlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from edge_app.domain.card import normalize_card_number
 from edge_app.domain.errors import FormErrors, ValidationError
-from edge_app.services.capture import Capture, CaptureContext, Capturing
+from edge_app.domain.messages import Msg
+from edge_app.services.capture import Capture, CaptureContext, Capturing, CheckedSale
+from storage import unsent
 from storage.db import Connection
+from storage.records import to_minor
+from storage.staging import StagedSale
 
 IMPORT_KEYS = (
     "kind",
@@ -37,6 +44,12 @@ IMPORT_KEYS = (
     "captured_at",
 )
 MAX_IMPORT_PROBLEMS = 50
+STAGE_ROWS = 5000  # staged sales per short write transaction
+# A pause after each short write transaction: another process waiting for the lock retries
+# at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); back-to-back transactions would
+# keep it waiting for the whole import.
+YIELD_SECONDS = 0.03
+LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
 EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
 _SALE_FIELDS = ("tips", "card_number", "expiry", "cvv", "track2", "card_sn", "icc", "auth_code")
@@ -50,25 +63,178 @@ class ImportRefused(ValidationError):
         self.problems = problems
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What an import stored: how many records, and the limit warnings met (each once)."""
+
+    count: int
+    warnings: tuple[str | Msg, ...] = ()
+
+    def __len__(self) -> int:
+        return self.count
+
+
+@dataclass
+class _Run:
+    """One import while it reads its file."""
+
+    import_id: str
+    ctx: CaptureContext
+    problems: list[str] = field(default_factory=list)
+    follow_ups: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    warnings: dict[str | Msg, None] = field(default_factory=dict)  # each once, in order
+    batch: list[StagedSale] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)  # uuids the file names
+    deltas: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    staged: int = 0
+
+
 class Importing(Capturing):
-    def import_transactions(self, path: Path) -> list[Capture]:
-        """Store every row of a .jsonl or .csv file, or none of them."""
-        rows = list(read_rows(path))
+    def import_transactions(self, path: Path) -> Imported:
+        """Store every row of a .jsonl or .csv file, or none of them.
+
+        The file is read as a stream. Sales are checked row by row and staged in short write
+        transactions (`storage.staging`), so captures and syncs go on meanwhile; voids and
+        refunds are kept aside. When every row passed, the import is decided and its sales
+        become visible in short steps (a crash midway: the next open finishes them); a file
+        with voids or refunds is made visible in one transaction with them (they may name its
+        sales). A bad row anywhere: the staged rows are dropped and nothing is stored.
+        """
+        run = _Run(uuidlib.uuid4().hex, self.capture_context(self.clock()))
+        # The import's view of the card list: read once (the list changes rarely; a change
+        # during the import applies from the next capture on).
+        run.ctx.listed = self.store.blocklist_listed_set(LISTED_IN_MEMORY)
+        self.store.begin_import(run.import_id)
+        try:
+            for line, row in read_rows(path):
+                self._take(run, line, row)
+                if len(run.problems) >= MAX_IMPORT_PROBLEMS:
+                    break
+            self._stage(run)
+            if run.problems:
+                raise ImportRefused(
+                    f"{path.name} was not imported: {len(run.problems)} bad row(s); "
+                    "nothing was stored.",
+                    run.problems[:MAX_IMPORT_PROBLEMS],
+                )
+            if not run.staged and not run.follow_ups:
+                raise ValidationError(f"{path.name} has no transactions to import.")
+            count = self._publish(path, run)
+        except BaseException:
+            if not self.store.import_decided(run.import_id):
+                self.store.drop_staged(run.import_id)
+            raise  # (a decided import that failed midway is finished by the next open)
+        self.store.drop_staged(run.import_id)  # the staged copies (a no-op when dropped)
+        return Imported(count, tuple(run.warnings))
+
+    def _take(self, run: _Run, line: int, row: dict[str, str] | str) -> None:
+        """One row of the file: a problem, a follow-up kept aside, or a checked sale."""
+        if isinstance(row, str):
+            run.problems.append(f"line {line}: {row}")
+            return
+        if (row.get("kind") or "").strip().lower() in ("void", "refund"):
+            run.follow_ups.append((line, row))
+            return
+        try:
+            sale, checked = self._stage_row(run.ctx, row, run.given)
+        except FormErrors as exc:
+            run.problems.append(f"line {line}: " + " ".join(exc.errors.values()))
+        except ValidationError as exc:
+            run.problems.append(f"line {line}: {exc}")
+        else:
+            run.batch.append(sale)
+            run.warnings.update(dict.fromkeys(checked.warnings))
+            unsent.accumulate(run.deltas, sale[2], "sale", sale[4], 1)
+            if len(run.batch) >= STAGE_ROWS:
+                self._stage(run)
+
+    def _stage_row(
+        self, ctx: CaptureContext, row: dict[str, str], given: set[str]
+    ) -> tuple[StagedSale, CheckedSale]:
+        unknown = sorted(set(row) - set(IMPORT_KEYS))
+        if unknown:
+            raise ValidationError(f"unknown column(s) {', '.join(unknown)}.")
+        kind = (row.get("kind") or "").strip().lower()
+        if kind != "sale":
+            raise ValidationError("kind must be sale, void or refund.")
+        uuid = (row.get("uuid") or "").strip() or None
+        fields: dict[str, Any] = {name: row.get(name) or None for name in _SALE_FIELDS}
+        fields.update(
+            amount=row.get("amount") or "",
+            currency=row.get("currency") or "",
+            reader_mode=(row.get("reader_mode") or "manual").strip().lower(),
+            uuid=uuid,
+        )
+        if row.get("captured_at"):
+            fields["captured_at"] = parse_captured_at(row["captured_at"], ctx.now)
+        checked = self.check_sale(ctx, fields)
+        sale = checked.sale
+        if uuid is not None:
+            if sale.uuid in given:
+                raise ValidationError(f"uuid {sale.uuid} is given twice in the file.", "uuid")
+            given.add(sale.uuid)
+        at = checked.captured_at
+        return (
+            sale.uuid,
+            str(sale.amount),
+            sale.currency,
+            str(sale.tips) if sale.tips is not None else None,
+            to_minor(checked.exposure, sale.currency),
+            sale.card.masked,
+            sale.card.to_json(),
+            sale.auth_code,
+            at.isoformat(),
+            at.timestamp(),
+            self.config.device_id,
+        ), checked
+
+    def _stage(self, run: _Run) -> None:
+        """Write the batch of checked sales as staged rows (their given uuids checked new
+        first); after a problem the rows are only counted: the import is refused anyway."""
+        named = [row[0] for row in run.batch if row[0] in run.given]
+        for uuid in sorted(self.store.known_uuids(named)) if named else ():
+            run.problems.append(f"uuid {uuid}: A transaction with uuid {uuid} is already stored.")
+        if run.batch and not run.problems:
+            self.store.stage_sales(run.import_id, run.batch)
+            time.sleep(YIELD_SECONDS)
+        run.staged += len(run.batch)
+        run.batch.clear()
+
+    def _publish(self, path: Path, run: _Run) -> int:
+        """The staged sales become visible: in short steps once decided (sales only), or with
+        the voids and refunds in one transaction."""
+        import_id, staged = run.import_id, run.staged
+        if not run.follow_ups:
+            try:
+                self.store.decide_import(
+                    import_id, f"{staged} sale(s) imported from a file", sorted(run.given)
+                )
+            except ValueError:
+                raise ValidationError(
+                    f"{path.name} was not imported: a transaction with one of its uuids was "
+                    "stored while it was read; nothing was stored."
+                ) from None
+            while not self.store.publish_step(import_id):
+                time.sleep(YIELD_SECONDS)  # a writer waiting in SQLite's busy loop gets its turn
+            return staged
         problems: list[str] = []
-        captures: list[Capture] = []
-        now = self.clock()
         with self.store.transaction() as conn:
-            ctx = self.capture_context(now)
-            for line, row in rows:
-                if isinstance(row, str):
-                    problems.append(f"line {line}: {row}")
-                else:
-                    try:
-                        captures.append(self._import_row(conn, ctx, row))
-                    except FormErrors as exc:
-                        problems.append(f"line {line}: " + " ".join(exc.errors.values()))
-                    except ValidationError as exc:
-                        problems.append(f"line {line}: {exc}")
+            try:
+                moved = self.store.publish_import(
+                    conn, import_id, run.deltas, f"{staged} sale(s) imported from a file"
+                )
+            except ValueError:
+                raise ValidationError(
+                    f"{path.name} was not imported: a transaction with one of its uuids was "
+                    "stored while it was read; nothing was stored."
+                ) from None
+            for line, row in run.follow_ups:
+                try:
+                    self._import_row(conn, run.ctx, row)
+                except FormErrors as exc:
+                    problems.append(f"line {line}: " + " ".join(exc.errors.values()))
+                except ValidationError as exc:
+                    problems.append(f"line {line}: {exc}")
                 if len(problems) >= MAX_IMPORT_PROBLEMS:
                     break
             if problems:  # raised inside the transaction: nothing is stored
@@ -77,9 +243,7 @@ class Importing(Capturing):
                     "nothing was stored.",
                     problems,
                 )
-        if not captures:
-            raise ValidationError(f"{path.name} has no transactions to import.")
-        return captures
+        return moved + len(run.follow_ups)
 
     def _import_row(self, conn: Connection, ctx: CaptureContext, row: dict[str, str]) -> Capture:
         unknown = sorted(set(row) - set(IMPORT_KEYS))
@@ -160,19 +324,28 @@ def read_card_numbers(path: Path) -> list[str]:
     return numbers
 
 
-def read_rows(path: Path) -> Iterable[tuple[int, dict[str, str] | str]]:
-    """(line number, row) pairs; a row that cannot be parsed comes as its problem sentence."""
-    text = read_text(path)
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | str]]:
+    """(line number, row) pairs read as a stream; a row that cannot be parsed comes as its
+    problem sentence. A file that cannot be read raises ValidationError, also midway."""
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        return _jsonl_rows(text)
-    if suffix == ".csv":
-        return _csv_rows(text, path.name)
-    raise ValidationError(f"{path.name}: use a .jsonl or .csv file.")
+    if suffix not in (".jsonl", ".csv"):
+        raise ValidationError(f"{path.name}: use a .jsonl or .csv file.")
+    try:
+        with path.open(encoding="utf-8-sig", newline="" if suffix == ".csv" else None) as handle:
+            if suffix == ".jsonl":
+                yield from _jsonl_rows(handle)
+            else:
+                yield from _csv_rows(handle, path.name)
+    except FileNotFoundError:
+        raise ValidationError(f"File {path} does not exist.") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path.name} is not a UTF-8 text file.") from None
+    except OSError as exc:
+        raise ValidationError(f"{path.name} cannot be read ({exc.strerror}).") from None
 
 
-def _jsonl_rows(text: str) -> Iterable[tuple[int, dict[str, str] | str]]:
-    for line_no, line in enumerate(text.splitlines(), start=1):
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | str]]:
+    for line_no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -189,8 +362,8 @@ def _jsonl_rows(text: str) -> Iterable[tuple[int, dict[str, str] | str]]:
         yield line_no, {str(k): "" if v is None else str(v) for k, v in doc.items()}
 
 
-def _csv_rows(text: str, name: str) -> Iterable[tuple[int, dict[str, str] | str]]:
-    reader = csv.DictReader(io.StringIO(text))
+def _csv_rows(handle: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    reader = csv.DictReader(handle)
     if not reader.fieldnames or "kind" not in reader.fieldnames:
         raise ValidationError(f"{name} needs a header row with at least a 'kind' column.")
     unknown = sorted(set(reader.fieldnames) - set(IMPORT_KEYS))
@@ -199,7 +372,7 @@ def _csv_rows(text: str, name: str) -> Iterable[tuple[int, dict[str, str] | str]
     return _csv_records(reader)
 
 
-def _csv_records(reader: csv.DictReader[str]) -> Iterable[tuple[int, dict[str, str] | str]]:
+def _csv_records(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str] | str]]:
     for row in reader:
         if None in row:
             yield reader.line_num, "has more cells than the header."

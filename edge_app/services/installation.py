@@ -130,6 +130,7 @@ class Installation(AppBase):
         store = Store(conn, audit_key=audit_key(key_source.key))
         try:
             store.fix_legacy_sn(config.device_id)
+            store.clear_abandoned_imports()
         except BaseException:
             store.close()
             raise

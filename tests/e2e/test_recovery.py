@@ -61,7 +61,8 @@ def test_a_damaged_queue_is_checked_copied_and_used_again(
     row = {"kind": "sale", "amount": "1.00", "currency": "HKD", "card_number": VISA,
            "expiry": "2912", "cvv": "737"}  # fmt: skip
     rows.write_text("".join(json.dumps(row) + "\n" for _ in range(SALES)))
-    sales = {c.uuid for c in app.import_transactions(rows)}
+    assert app.import_transactions(rows).count == SALES
+    sales = {r.uuid for r in app.store.list_transactions(limit=SALES)}
     app.blocklist_add(["5555555555554444"])
     app.set_password("gateway-pass")
     app.close()

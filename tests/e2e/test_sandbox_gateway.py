@@ -556,6 +556,58 @@ def test_latency_is_added_to_every_request(
     assert fast < 0.2
 
 
+def _timed_uploads(url: str, sessions: int, items: int) -> tuple[float, list[int]]:
+    """Seconds for `sessions` clients each posting one sale batch of `items` at the same time."""
+    clients = [Session(url) for _ in range(sessions)]
+    for client in clients:  # the sandbox keeps one token: the last login's
+        client.token = clients[-1].token
+    statuses: list[int] = []
+    start = threading.Barrier(sessions + 1)
+
+    def post(client: Session) -> None:
+        batch = [sale() for _ in range(items)]
+        start.wait()
+        statuses.append(client.upload("sale", batch).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - began
+    for client in clients:
+        client.close()
+    return seconds, statuses
+
+
+def test_strict_mode_processes_one_request_at_a_time_per_store_with_a_cost_per_item() -> None:
+    # 100 items at 1 ms each: 0.1 s of processing per request.
+    options = SandboxOptions(item_cost_us=1000, one_at_a_time=True)
+    with SandboxGateway(options) as strict:
+        serial, statuses = _timed_uploads(strict.url, 3, 100)
+    assert statuses == [200, 200, 200]
+    assert serial >= 0.3  # three turns, one after the other
+    with SandboxGateway(SandboxOptions(item_cost_us=1000)) as parallel:
+        overlapped, statuses = _timed_uploads(parallel.url, 3, 100)
+    assert statuses == [200, 200, 200]
+    assert 0.1 <= overlapped < 0.25  # the same cost, in parallel
+
+
+def test_strict_flag_sets_one_at_a_time_and_a_default_item_cost() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    strict = options_from_args(parser.parse_args(["--strict"]))
+    assert strict.one_at_a_time and strict.item_cost_us == 20
+    tuned = options_from_args(parser.parse_args(["--strict", "--item-cost-us", "50"]))
+    assert tuned.item_cost_us == 50
+    plain = options_from_args(parser.parse_args([]))
+    assert not plain.one_at_a_time and plain.item_cost_us == 0
+    with pytest.raises(ValueError, match="Item cost us"):
+        options_from_args(parser.parse_args(["--item-cost-us", "-1"]))
+
+
 def _statuses(url: str, count: int) -> list[int]:
     with httpx.Client(base_url=url) as http:
         return [http.get(f"{QUERY}/x").status_code for _ in range(count)]

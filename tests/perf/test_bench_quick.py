@@ -23,27 +23,48 @@ EXPECTED = {
     "capture_sqlcipher_p50_ms",
     "capture_schema_p50_ms",
     "capture_backlog_p50_ms",
+    "capture_backlog_p99_ms",
+    "capture_flat_p50_ms",
     "import_rows_per_s",
+    "big_import_rows_per_s",
+    "big_import_peak_rss_mb",
+    "big_import_capture_wait_ms",
+    "big_import_sync_exit",
     "sync_c2_s",
     "sync_c1_s",
+    "sync_strict_s",
+    "sync_local_ms_per_1000",
     "blocklist_import_s",
     "blocklist_sync_s",
     "blocklist_peak_rss_mb",
     "startup_status_s",
     "gui_first_paint_s",
     "gui_scroll_end_s",
+    "gui_search_last4_s",
     "gui_jump_s",
 }
+# An exit code: no baseline, and 0 is a valid value.
+EXIT_CODES = {"big_import_sync_exit"}
 WITH_GOAL = {
     "capture_p50_ms",
     "capture_p99_ms",
+    "capture_backlog_p50_ms",
+    "capture_backlog_p99_ms",
+    "capture_flat_p50_ms",
     "import_rows_per_s",
+    "big_import_rows_per_s",
+    "big_import_peak_rss_mb",
+    "big_import_capture_wait_ms",
+    "big_import_sync_exit",
     "sync_c2_s",
     "sync_c1_s",
+    "sync_strict_s",
+    "sync_local_ms_per_1000",
     "blocklist_peak_rss_mb",
     "startup_status_s",
     "gui_first_paint_s",
     "gui_scroll_end_s",
+    "gui_search_last4_s",
 }
 
 
@@ -86,12 +107,16 @@ def test_quick_benchmark_reports_every_figure(tmp_path: Path) -> None:
     figures = {f["key"]: f for f in doc["figures"]}
     assert set(figures) == EXPECTED
     for key, figure in figures.items():
+        assert (figure["status"] != "INFO") == (key in WITH_GOAL), key
+        if key in EXIT_CODES:
+            assert figure["measured"] in (0, 1, 2, 3, 4), key
+            assert figure["status"] == ("PASS" if figure["measured"] in (0, 4) else "MISS"), key
+            continue
         assert _positive_number(figure["measured"]), key
         assert figure["status"] in ("PASS", "MISS", "INFO"), key
         # Every figure has a baseline measured in the same run, hence a ratio.
         assert _positive_number(figure["baseline"]), key
         assert _positive_number(figure["ratio"]), key
-        assert (figure["status"] != "INFO") == (key in WITH_GOAL), key
     # The table went to stdout; the scratch homes were removed; no card number was printed.
     assert "capture commit p50" in result.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("edge-bench-")]

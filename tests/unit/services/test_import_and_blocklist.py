@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import pytest
 from support import AMEX, MASTERCARD, VISA, files_containing
 
 from edge_app.domain.errors import ValidationError
-from edge_app.services import ImportRefused
+from edge_app.services import App, ImportRefused, importing
 
 
 def jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -149,3 +151,89 @@ def test_status_counts(app: Any) -> None:
     }
     assert status["blocklist"] == {"cards": 1, "pending": 1, "failed": 0}
     assert status["key_store"] == "env"
+
+
+def _staged_then_crashed(app: Any, tmp_path: Path, rows: int, *, decided: bool) -> str:
+    """An import of `rows` sales by a process that died (a pid no process has) after staging
+    them, before or after the import was decided."""
+    from edge_app.services.capture import CaptureContext
+
+    path = jsonl(tmp_path / "day.jsonl", [SALE] * rows)
+    import_id = "ab" * 16
+    app.store.begin_import(import_id)
+    ctx: CaptureContext = app.capture_context(app.clock())
+    batch = [app._stage_row(ctx, row, set())[0] for _, row in importing.read_rows(path)]
+    app.store.stage_sales(import_id, batch)
+    if decided:
+        app.store.decide_import(import_id, f"{rows} sale(s) imported from a file")
+    with app.store.transaction() as conn:  # the importing process is gone
+        value = conn.execute(
+            "SELECT value FROM settings WHERE name = ?", ("import:" + import_id,)
+        ).fetchone()[0]
+        dead = value.replace(str(os.getpid()), "999999999", 1)
+        conn.execute("UPDATE settings SET value = ? WHERE name = ?", (dead, "import:" + import_id))
+    return import_id
+
+
+def _staging_tables(app: Any) -> list[str]:
+    rows = app.store.query("SELECT name FROM sqlite_master WHERE name LIKE 'import_staging_%'")
+    return [r[0] for r in rows]
+
+
+def test_an_import_that_died_before_it_was_decided_is_dropped_on_the_next_open(
+    app: Any, tmp_path: Path
+) -> None:
+    _staged_then_crashed(app, tmp_path, 30, decided=False)
+    assert sum(app.store.counts_by_state().values()) == 0  # staged rows are never visible
+    home = app.home
+    app.close()
+    reopened = App.open(home)
+    try:
+        assert _staging_tables(reopened) == []
+        assert sum(reopened.store.counts_by_state().values()) == 0
+        assert reopened.store.unsent_totals() == {}
+    finally:
+        reopened.close()
+
+
+def test_a_decided_import_is_finished_by_the_next_open(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import staging
+
+    monkeypatch.setattr(staging, "PUBLISH_ROWS", 7)  # several steps
+    _staged_then_crashed(app, tmp_path, 30, decided=True)
+    app.store.publish_step("ab" * 16)  # one step made it before the crash
+    assert app.store.counts_by_state()["queued"] == 7
+    home = app.home
+    app.close()
+    reopened = App.open(home)
+    try:
+        assert _staging_tables(reopened) == []
+        assert reopened.store.counts_by_state()["queued"] == 30  # each row exactly once
+        assert reopened.store.unsent_totals() == {"HKD": Decimal("300.00")}
+    finally:
+        reopened.close()
+
+
+def test_captures_go_on_while_an_import_stages(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the import's short transactions another writer gets the lock; what it adds
+    stays, and the import's rows all arrive."""
+    monkeypatch.setattr(importing, "STAGE_ROWS", 5)
+    seen: list[int] = []
+    original = app.store.stage_sales
+
+    def stage_and_capture(import_id: str, rows: Any) -> None:
+        original(import_id, rows)
+        app.capture_sale(amount="1.00", currency="HKD", card_number=VISA, expiry="2912")
+        seen.append(app.store.counts_by_state()["queued"])
+
+    monkeypatch.setattr(app.store, "stage_sales", stage_and_capture)
+    path = jsonl(tmp_path / "day.jsonl", [SALE] * 20)
+    assert app.import_transactions(path).count == 20
+    assert seen == [1, 2, 3, 4]  # the staged rows were not visible meanwhile
+    assert app.store.counts_by_state()["queued"] == 24
+    assert app.store.unsent_totals() == {"HKD": Decimal("204.00")}
+    assert _staging_tables(app) == []

@@ -185,7 +185,8 @@ def test_schema_6_chains_the_entries_already_there(tmp_path: Path) -> None:
 
 
 def test_the_sync_writes_are_chained_in_one_batch(tmp_path: Path) -> None:
-    """One audit row per record of a batch, and the batch as a whole keeps the chain."""
+    """One audit row for the claim of a batch, one per record for its answers, and the batch
+    as a whole keeps the chain."""
     store = open_store(tmp_path / "queue.db", create=True)
     for n in range(50):
         capture(store, f"00000000-0000-4000-8000-{n:012d}")
@@ -193,6 +194,9 @@ def test_the_sync_writes_are_chained_in_one_batch(tmp_path: Path) -> None:
     outbox.apply_outcomes(
         store, [Outcome(i.uuid, TxState.UPLOADED, brn=f"B{n}") for n, i in enumerate(items)]
     )
-    assert store.query("SELECT count(*) FROM audit WHERE actor = ?", (SYNC.role,)) == [(100,)]
+    assert store.query("SELECT count(*) FROM audit WHERE actor = ?", (SYNC.role,)) == [(51,)]
+    claim = store.query("SELECT tx_uuid, from_state, to_state, detail FROM audit WHERE event = ?",
+                        ("claimed",))  # fmt: skip
+    assert claim == [(None, "queued", "uploading", "50 sale(s) claimed for upload, ids 1 to 50")]
     assert store.verify_audit().ok
     store.close()

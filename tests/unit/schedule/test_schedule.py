@@ -666,7 +666,8 @@ def test_windows_task_xml_carries_this_devices_jitter() -> None:
     root = ET.fromstring(text.encode("utf-16"))  # noqa: S314 - our own output
     ns = {"t": TASK_NAMESPACE}
     start = root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", "", ns)
-    assert start.endswith("T" + "%02d:%02d:%02d" % run_time("22:00", jitter))
+    hour, minute, second = run_time("22:00", jitter)
+    assert start.endswith(f"T{hour:02d}:{minute:02d}:{second:02d}")
     assert f"+ {jitter} s" in root.findtext("t:RegistrationInfo/t:Description", "", ns)
     assert root.findtext("t:Triggers/t:CalendarTrigger/t:Enabled", "", ns) == "true"
     assert root.findtext("t:Settings/t:StartWhenAvailable", "", ns) == "true"

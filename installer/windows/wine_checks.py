@@ -302,7 +302,9 @@ class Checks:
         self.uuids.append(match.group(1))
         self.uuids += self.import_sales(IMPORTED, "day.jsonl")
         self.ok("blocklist add (stdin)", self.run("blocklist", "add", stdin=f"{BLOCKED}\n"))
-        listed = json.loads(self.ok("blocklist list --json", self.run("blocklist", "list", "--json")))
+        listed = json.loads(
+            self.ok("blocklist list --json", self.run("blocklist", "list", "--json"))
+        )
         if listed.get("cards") != 1:
             raise CheckFailed(f"blocklist list: {listed}")
         tx = self.status()

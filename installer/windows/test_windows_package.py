@@ -230,6 +230,7 @@ class Wine:
             key: value
             for key, value in os.environ.items()
             if not key.startswith(("WINE", "PYTHON", "VIRTUAL_ENV", "EDGE_APP_", "QT_"))
+            or key.startswith("EDGE_APP_CHECKS_")  # wine_checks.py's own (verbose, timeout)
         }
         self.env.update(
             {
@@ -269,22 +270,43 @@ class Wine:
             errors="replace",
         )
         lines: list[str] = []
-        assert proc.stdout is not None
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            for line in proc.stdout:
+        stream = proc.stdout
+        assert stream is not None
+
+        def echo() -> None:
+            for line in stream:
                 lines.append(line)
-                print("    " + line.rstrip(), flush=True)
-        finally:
-            timer.cancel()
+                if "could not resolve 'api-ms-win-" not in line:  # PyInstaller, harmless
+                    print("    " + line.rstrip(), flush=True)
+
+        # Until the program ends, not until the pipe closes: a process it started may keep it.
+        reader = threading.Thread(target=echo, daemon=True)
+        reader.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
             proc.wait()
+        reader.join(timeout=10)
         output = "".join(lines)
         if log_to is not None:
             log_to.write_text(output)
         if check and proc.returncode != 0:
             raise Failed(f"'wine {' '.join(args[:3])}' exited {proc.returncode}")
         return subprocess.CompletedProcess(proc.args, proc.returncode, output, "")
+
+    def start_desktop(self) -> None:
+        """Wine starts explorer.exe /desktop for the first window of a session, as a child of
+        that program, with its handles: started here first, it holds no pipe of ours."""
+        subprocess.run(
+            ["wine", "rundll32.exe", "user32.dll,GetDesktopWindow"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=self.env,
+            timeout=120,
+            check=False,
+        )
 
     def python_exe(self) -> str:
         return win_path(self.python / "python.exe")
@@ -295,8 +317,9 @@ class Wine:
     def stop(self) -> None:
         subprocess.run(["wineserver", "-k"], env=self.env, timeout=60, check=False)
 
-    def reg(self, *args: str) -> None:
-        self.run(["reg", *args], check=False, timeout=120)
+    def reg(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Wine's `reg`, on the 64-bit view of HKLM (what the installer and programs use)."""
+        return self.run(["reg", *args, "/reg:64"], check=False, timeout=120)
 
     def drive_c(self) -> Path:
         return self.prefix / "drive_c"
@@ -329,7 +352,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 def ensure_prefix(wine: Wine) -> None:
     version = subprocess.run(["wine", "--version"], capture_output=True, text=True).stdout.strip()
-    key = f"{version} v1"
+    key = f"{version} v2"
     if stamp_ok(wine.prefix, key):
         return
     if wine.prefix.exists():
@@ -503,15 +526,13 @@ def clean_state(wine: Wine) -> None:
 
 
 def install(wine: Wine, setup: Path) -> Path:
-    wine.run([win_path(setup), "/S"], timeout=600)
-    wine.wait_idle()
+    wine.run([win_path(setup), "/S"], timeout=600)  # NSIS /S returns when it is done
     installed = wine.drive_c() / "Program Files" / "Edge Uploader"
     for name in ("edge-app.exe", "edge-app-gui.exe", "uninstall.exe"):
         if not (installed / name).is_file():
             raise Failed(f"setup.exe /S installed no {name}")
     key = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\EdgeUploader"
-    shown = wine.run(["reg", "query", key], check=False, timeout=120)
-    if "QuietUninstallString" not in shown.stdout:
+    if "QuietUninstallString" not in wine.reg("query", key).stdout:
         raise Failed("the installer did not register its uninstaller")
     log(f"Installed: {installed}")
     return installed
@@ -519,8 +540,16 @@ def install(wine: Wine, setup: Path) -> Path:
 
 def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
     """The installed window on Xvfb: still running after `seconds`, then a screenshot."""
+    # Started by the Windows Python without TZ: Wine passes the Unix TZ on, and the C runtime
+    # would take "Asia/Tokyo" there for UTC; the zone must come from the registry.
+    # It prints the window's process id first, and ends when the window ends.
+    code = (
+        "import os, subprocess, sys; env = dict(os.environ); env.pop('TZ', None); "
+        f"p = subprocess.Popen([{INSTALL_DIR + chr(92) + 'edge-app.exe'!r}, 'gui'], env=env); "
+        "print(p.pid, flush=True); sys.exit(p.wait())"
+    )
     proc = subprocess.Popen(
-        ["wine", rf"{INSTALL_DIR}\edge-app.exe", "gui"],
+        ["wine", wine.python_exe(), "-c", code],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -545,7 +574,20 @@ def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
             raise Failed(f"the screenshot has {colours} colours: no window on the screen")
         log(f"  ok window up for {seconds:.0f} s; screenshot {screenshot} ({colours} colours)")
     finally:
-        if proc.poll() is None:
+        pid = output[0].strip().decode() if output else ""
+        if pid.isdigit():
+            subprocess.run(
+                ["wine", "taskkill", "/F", "/PID", pid],
+                env=wine.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=60,
+                check=False,
+            )
+        try:  # the wrapper ends with the window: then the program's files are free again
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=20)
@@ -557,24 +599,27 @@ def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
 
 
 def xwd_to_png(source: Path, target: Path) -> int:
-    """A 24/32-bit ZPixmap XWD dump (what xwd writes of an Xvfb screen) as PNG; returns the
+    """A 24- or 32-bit ZPixmap XWD dump (what xwd writes of an Xvfb screen) as PNG; returns the
     number of distinct colours (capped at 1000)."""
     data = source.read_bytes()
     fields = struct.unpack_from(">25I", data, 0)
     header_size, width, height = fields[0], fields[4], fields[5]
     byte_order, bits_per_pixel, line_bytes, ncolors = fields[7], fields[11], fields[12], fields[19]
-    if bits_per_pixel != 32:
-        raise Failed(f"xwd wrote {bits_per_pixel} bits per pixel; only 32 is read here")
+    if bits_per_pixel not in (24, 32):
+        raise Failed(f"xwd wrote {bits_per_pixel} bits per pixel; only 24 and 32 are read here")
+    step = bits_per_pixel // 8
     pixels = header_size + 12 * ncolors
     rows = bytearray()
     colours: set[bytes] = set()
     for y in range(height):
-        line = data[pixels + y * line_bytes : pixels + y * line_bytes + width * 4]
+        line = data[pixels + y * line_bytes : pixels + y * line_bytes + width * step]
         rgb = bytearray(width * 3)
-        if byte_order == 0:  # LSBFirst: B G R x
-            rgb[0::3], rgb[1::3], rgb[2::3] = line[2::4], line[1::4], line[0::4]
-        else:  # MSBFirst: x R G B
-            rgb[0::3], rgb[1::3], rgb[2::3] = line[1::4], line[2::4], line[3::4]
+        if byte_order == 0:  # LSBFirst: B G R (x)
+            rgb[0::3], rgb[1::3], rgb[2::3] = line[2::step], line[1::step], line[0::step]
+        else:  # MSBFirst: (x) R G B
+            first = step - 3
+            rgb[0::3], rgb[1::3] = line[first::step], line[first + 1 :: step]
+            rgb[2::3] = line[first + 2 :: step]
         if len(colours) < 1000 and y % 8 == 0:
             colours.update(bytes(rgb[i : i + 3]) for i in range(0, len(rgb), 24))
         rows += b"\0" + rgb
@@ -593,15 +638,17 @@ def xwd_to_png(source: Path, target: Path) -> int:
 
 def uninstall(wine: Wine, data_folder: Path) -> None:
     installed = wine.drive_c() / "Program Files" / "Edge Uploader"
-    # The uninstaller copies itself to %TEMP% and returns at once: wait for Wine to go idle.
+    # The uninstaller copies itself to %TEMP% and returns at once: wait for its work to show.
     wine.run([rf"{INSTALL_DIR}\uninstall.exe", "/S"], timeout=300)
-    wine.wait_idle()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while (installed / "edge-app.exe").exists() and time.monotonic() < deadline:
         time.sleep(0.5)
     if (installed / "edge-app.exe").exists() or (installed / "_internal").exists():
         raise Failed("uninstall.exe /S left the program behind")
-    log("  ok uninstall.exe /S removed the program")
+    key = r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\EdgeUploader"
+    if "DisplayName" in wine.reg("query", key).stdout:
+        raise Failed("uninstall.exe /S left its entry in Apps & features")
+    log("  ok uninstall.exe /S removed the program and its Apps & features entry")
     for name in ("queue.db", "config.json", "keystore.json"):
         if not (data_folder / name).is_file():
             raise Failed(f"uninstalling removed {data_folder / name}")
@@ -612,6 +659,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--keep", action="store_true", help="leave the installed state in Wine")
     parser.add_argument("--screenshot", type=Path, default=OUT / "installed-window.png")
+    parser.add_argument(
+        "--no-build", action="store_true", help="install the setup.exe of the last run again"
+    )
     args = parser.parse_args(argv)
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -634,9 +684,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         wine = Wine(CACHE / "prefix", display, python)
         wine.stop()  # a wineserver of an earlier run would keep its time zone
         ensure_prefix(wine)
+        wine.start_desktop()
         lap("wine prefix")
         checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
-        _bundle, setup = build(wine, CACHE / f"build-{checkout}")
+        setup = DIST / f"edge-app-{read_version()}-setup.exe"
+        if not args.no_build or not setup.is_file():
+            _bundle, setup = build(wine, CACHE / f"build-{checkout}")
         lap("build (bundle + installer)")
         clean_state(wine)
         install(wine, setup)
@@ -670,7 +723,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.keep:
             uninstall(wine, data_folder)
             lap("uninstall")
-    except (Failed, subprocess.CalledProcessError, OSError) as exc:
+    except (Failed, subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
         print(f"test_windows_package: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:

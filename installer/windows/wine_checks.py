@@ -15,6 +15,7 @@ exit 0 when all passed, 1 otherwise (the first failure ends the run).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import http.client
 import json
 import os
@@ -91,13 +92,20 @@ class Recorder:
                     return
                 finally:
                     conn.close()
-                self.send_response(answer.status)
-                for name, value in answer.getheaders():
-                    if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                        self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(answer.status)
+                    for name, value in answer.getheaders():
+                        if name.lower() not in (
+                            "content-length",
+                            "connection",
+                            "transfer-encoding",
+                        ):
+                            self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client is gone (the sync killed mid-request)
+                    self.close_connection = True
 
             do_GET = _forward
             do_POST = _forward
@@ -141,16 +149,28 @@ class Checks:
         env: dict[str, str] | None = None,
         timeout: float = 300,
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [self.exe, *args],
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            env={**self.env, **(env or {})},
-            cwd=self.temp,
-            timeout=timeout,
-            check=False,
-        )
+        if os.environ.get("EDGE_APP_CHECKS_VERBOSE"):
+            log(f"  + edge-app {' '.join(args)}")
+        # stdout/stderr to files, not pipes: a process the program starts (under Wine: the
+        # desktop's explorer.exe) could inherit a pipe and keep it open after the program ends.
+        with (
+            tempfile.TemporaryFile(dir=self.temp) as out,
+            tempfile.TemporaryFile(dir=self.temp) as err,
+        ):
+            done = subprocess.run(
+                [self.exe, *args],
+                input=(stdin if stdin is not None else "").encode("utf-8"),
+                stdout=out,
+                stderr=err,
+                env={**self.env, **(env or {})},
+                cwd=self.temp,
+                timeout=timeout,
+                check=False,
+            )
+            out.seek(0)
+            err.seek(0)
+            text = [f.read().decode("utf-8", "replace").replace("\r\n", "\n") for f in (out, err)]
+        return subprocess.CompletedProcess(done.args, done.returncode, text[0], text[1])
 
     def ok(self, name: str, result: subprocess.CompletedProcess[str], *allowed: str) -> str:
         """Exit 0, and every stderr line matches one of `allowed` (regexes)."""
@@ -236,11 +256,12 @@ class Checks:
         self.schedule_show()
 
     def start_gateway(self) -> None:
+        self.sandbox_err = (self.temp / "sandbox.stderr").open("wb")
         self.sandbox = subprocess.Popen(
             [self.exe, "sandbox", "--port", str(self.sandbox_port)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.sandbox_err,
             env=self.env,
             cwd=self.temp,
         )
@@ -381,8 +402,8 @@ class Checks:
         first = subprocess.Popen(
             [self.exe, "sync", "--unattended", "--json"],
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env=self.env,
             cwd=self.temp,
         )
@@ -413,6 +434,7 @@ class Checks:
         self.ok(
             "sync after the kill",
             self.run("sync", "--unattended", "--json", "--query-interval", "0.2"),
+            r"^\d{4}-\d\d-\d\d [\d:,]+ INFO edge_app\.",  # an unattended run logs its steps
         )
         self.uuids += ids
         self.expect_received_once(self.uuids)
@@ -467,11 +489,13 @@ class Checks:
         if self.sandbox is not None and self.sandbox.poll() is None:
             self.sandbox.terminate()
             try:
-                _out, err = self.sandbox.communicate(timeout=30)
+                self.sandbox.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.sandbox.kill()
-                _out, err = self.sandbox.communicate()
-            self.result["sandbox_stderr"] = err.decode("utf-8", "replace")[-2000:]
+                self.sandbox.wait()
+            self.sandbox_err.close()
+            err = (self.temp / "sandbox.stderr").read_text("utf-8", "replace")
+            self.result["sandbox_stderr"] = err[-2000:]
 
 
 def main() -> int:
@@ -482,6 +506,10 @@ def main() -> int:
     parser.add_argument("--utc-offset", type=float, help="the zone's offset now, in hours")
     parser.add_argument("--result", help="write what was checked here as JSON")
     args = parser.parse_args()
+    # A hang shows where it is (every thread's stack on stderr) instead of waiting for a timeout.
+    faulthandler.dump_traceback_later(
+        float(os.environ.get("EDGE_APP_CHECKS_TIMEOUT", "900")), exit=True
+    )
     checks = Checks(args.exe, args.version, args.zone, args.utc_offset)
     code = 0
     try:

@@ -248,14 +248,43 @@ def uninstall(wine: Wine, data_folder: Path) -> None:
     log(f"  ok the data folder is kept: {data_folder}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--keep", action="store_true", help="leave the installed state in Wine")
     parser.add_argument("--screenshot", type=Path, default=OUT / "installed-window.png")
     parser.add_argument(
         "--no-build", action="store_true", help="install the setup.exe of the last run again"
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def run_checks(wine: Wine, result_file: Path) -> None:
+    """installer/windows/wine_checks.py by the Windows Python against the installed program."""
+    log("Checks of the installed program (installer/windows/wine_checks.py):")
+    checks = wine.run(
+        [
+            wine.python_exe(),
+            win_path(HERE / "wine_checks.py"),
+            "--exe",
+            rf"{INSTALL_DIR}\edge-app.exe",
+            "--version",
+            read_version(),
+            "--zone",
+            ZONE[0],
+            "--utc-offset",
+            str(ZONE[2]),
+            "--result",
+            win_path(result_file),
+        ],
+        check=False,
+        timeout=1200,
+    )
+    if checks.returncode != 0:
+        raise Failed("the checks of the installed program failed (see above)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
     timings: dict[str, float] = {}
     started = time.monotonic()
 
@@ -287,29 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         clean_state(wine)
         install(wine, setup)
         lap("install")
-        result_file = OUT / "checks.json"
-        log("Checks of the installed program (installer/windows/wine_checks.py):")
-        checks = wine.run(
-            [
-                wine.python_exe(),
-                win_path(HERE / "wine_checks.py"),
-                "--exe",
-                rf"{INSTALL_DIR}\edge-app.exe",
-                "--version",
-                read_version(),
-                "--zone",
-                ZONE[0],
-                "--utc-offset",
-                str(ZONE[2]),
-                "--result",
-                win_path(result_file),
-            ],
-            check=False,
-            timeout=1200,
-        )
+        run_checks(wine, OUT / "checks.json")
         lap("checks")
-        if checks.returncode != 0:
-            raise Failed("the checks of the installed program failed (see above)")
         window(wine, args.screenshot.resolve())
         lap("window")
         data_folder = wine.user_dir() / "AppData" / "Local" / "edge-app"

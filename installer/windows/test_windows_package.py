@@ -169,15 +169,7 @@ def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
     finally:
         pid = output[0].strip().decode() if output else ""
         if pid.isdigit():
-            subprocess.run(
-                ["wine", "taskkill", "/F", "/PID", pid],
-                env=wine.env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                timeout=60,
-                check=False,
-            )
+            wine.quiet(["taskkill", "/F", "/PID", pid])
         try:  # the wrapper ends with the window: then the program's files are free again
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

@@ -262,15 +262,19 @@ class Wine:
     def start_desktop(self) -> None:
         """Wine starts explorer.exe /desktop for the first window of a session, as a child of
         that program, with its handles: started here first, it holds no pipe of ours."""
-        subprocess.run(
-            ["wine", "rundll32.exe", "user32.dll,GetDesktopWindow"],
+        self.quiet(["rundll32.exe", "user32.dll,GetDesktopWindow"])
+
+    def quiet(self, args: Sequence[str], timeout: float = 120) -> int:
+        """`wine ARGS` with no output kept and no pipe of ours; its exit code."""
+        return subprocess.run(
+            ["wine", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=self.env,
-            timeout=120,
+            timeout=timeout,
             check=False,
-        )
+        ).returncode
 
     def python_exe(self) -> str:
         return win_path(self.python / "python.exe")

@@ -25,7 +25,7 @@
 Steps 1-2 are in wine_env.py, step 4's checks in wine_checks.py (with recording_proxy.py).
 Exit 0 when everything passed. Logs and the screenshot go to build/windows-test/ unless told
 otherwise; --keep leaves the run's Wine state (program, data folder) as it is for a look.
-Standard library only. About 8 minutes the first time on 2 cores, 6 after.
+Standard library only. On 2 cores about 6 minutes the first time (plus apt-get), 5 after.
 """
 
 from __future__ import annotations

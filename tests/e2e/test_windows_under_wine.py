@@ -2,9 +2,9 @@
 installer/windows/test_windows_package.py (see its docstring for every step).
 
 It installs Debian packages (wine, nsis, mingw, Xvfb), so it runs only as root on Debian/Ubuntu,
-as the .deb test does; EDGE_APP_TEST_WINDOWS=0 skips it. About 8 minutes the first time on 2 cores
-(the Wine prefix, the Windows Python and its build environment are made under
-~/.cache/edge-app-wine), about 6 after.
+as the .deb test does; EDGE_APP_TEST_WINDOWS=0 skips it. On 2 cores about 6 minutes the first
+time (the Wine prefix, the Windows Python and its build environment are made under
+~/.cache/edge-app-wine), about 5 after.
 """
 
 from __future__ import annotations

@@ -78,10 +78,14 @@ def check_bundle_contents(bundle: Path, work_dir: Path) -> None:
         "edge_app.ui",
         "storage.keys",
         "sqlcipher3",
+        "tzlocal",
     ]
     missing = [name for name in wanted if f"'{name}'" not in toc]
     if missing:
         raise BuildError(f"The bundle lacks these modules: {', '.join(missing)}.")
+    # zoneinfo on Windows has no system database: tzdata's files must be inside.
+    if not list(bundle.rglob("tzdata/zoneinfo/Europe/Berlin")):
+        raise BuildError("The bundle lacks tzdata's zone files (tzdata/zoneinfo).")
     dropped = [
         name
         for name in ("PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtWebEngineCore")

@@ -11,8 +11,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "installer" / "edge-app.spec"
-BUILD_DIR = ROOT / "build"
-DIST_DIR = ROOT / "dist"
+# EDGE_APP_BUILD_DIR / EDGE_APP_DIST_DIR move the work and output folders (the Windows build under
+# Wine keeps its own, so it never rebuilds the Linux build/venv or bundle).
+BUILD_DIR = Path(os.environ.get("EDGE_APP_BUILD_DIR") or ROOT / "build")
+DIST_DIR = Path(os.environ.get("EDGE_APP_DIST_DIR") or ROOT / "dist")
 APP_NAME = "edge-app"
 IS_WINDOWS = os.name == "nt"
 EXE_NAME = "edge-app.exe" if IS_WINDOWS else "edge-app"

@@ -30,6 +30,9 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONDONTWRITEBYTECODE": "1"}
     # Build, install (dpkg, as root) and remove the .deb; EDGE_APP_TEST_INSTALLER=0 skips it.
     env.setdefault("EDGE_APP_TEST_INSTALLER", "1")
+    # Build, install, run and uninstall the Windows package under Wine (as root on Debian: it
+    # installs wine, nsis, mingw with apt-get; several minutes); EDGE_APP_TEST_WINDOWS=0 skips it.
+    env.setdefault("EDGE_APP_TEST_WINDOWS", "1")
     root = str(bootstrap.ROOT)
     steps = [
         ("ruff", [python, "-m", "ruff", "check", "."]),

@@ -254,14 +254,29 @@ def schtasks_query_command() -> list[str]:
 
 
 def task_summary(xml_text: str) -> tuple[Hms, str]:
-    """(run time, command line) of a task XML as `schtasks /Query /XML` prints it."""
-    root = ET.fromstring(xml_text.strip())  # noqa: S314 - schtasks output on this PC, trusted
+    """(run time, command line) of a task XML as `schtasks /Query /XML` prints it.
+
+    An empty or unreadable answer (Wine's schtasks prints nothing; a damaged task has no trigger
+    or no command) is the tool failing, told in one sentence with EXIT_TOOL_FAILED, not a bug."""
+    unreadable = ScheduleError(
+        f"'schtasks /Query' gave no readable definition of the task '{TASK_NAME}': "
+        "this computer's Task Scheduler did not answer as Windows does.",
+        EXIT_TOOL_FAILED,
+    )
+    if not xml_text.strip():
+        raise unreadable
+    try:
+        root = ET.fromstring(xml_text.strip())  # noqa: S314 - schtasks output on this PC, trusted
+    except ET.ParseError:
+        raise unreadable from None
     ns = {"t": TASK_NAMESPACE}
     start = root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", "", ns)
     command = root.findtext("t:Actions/t:Exec/t:Command", "", ns)
     arguments = root.findtext("t:Actions/t:Exec/t:Arguments", "", ns)
-    clock = start.split("T", 1)[1][:8] if "T" in start else "00:00:00"
-    hour, minute, second = (int(part) for part in clock.split(":"))
+    match = re.search(r"T(\d\d):(\d\d):(\d\d)", start)
+    if match is None or not command.strip():
+        raise unreadable
+    hour, minute, second = (int(part) for part in match.groups())
     return (hour, minute, second), f"{command} {arguments}".strip()
 
 

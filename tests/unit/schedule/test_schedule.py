@@ -612,3 +612,64 @@ def test_windows_task_scheduler_round_trip(
     capsys.readouterr()
     assert schedule.run(_schedule(["schedule", "show", "--system", "windows"]), now=NOW) == 0
     assert "No shop-close sync is registered" in capsys.readouterr().out
+
+
+# -- schtasks answering nothing or nonsense (Wine's stub, a damaged task) ----------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "",  # Wine 8's schtasks /Query: exit 0, nothing printed
+        "\r\n  \r\n",
+        "ERROR: something that is not XML",
+        f'<Task xmlns="{TASK_NAMESPACE}"><Actions><Exec><Command>x</Command></Exec></Actions>'
+        "</Task>",  # stored without its trigger (also Wine)
+        f'<Task xmlns="{TASK_NAMESPACE}"><Triggers><CalendarTrigger><StartBoundary>'
+        "2024-01-01T22:00:00</StartBoundary></CalendarTrigger></Triggers></Task>",  # no command
+        "<Task><unclosed>",
+    ],
+)
+def test_task_summary_of_an_unreadable_answer_is_a_tool_failure(answer: str) -> None:
+    with pytest.raises(ScheduleError) as refused:
+        task_summary(answer)
+    assert refused.value.code == 5
+    assert "schtasks /Query" in str(refused.value)
+
+
+@pytest.mark.parametrize("answer", ["", "not xml at all"])
+def test_schedule_show_with_a_silent_schtasks_exits_5_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answer: str,
+) -> None:
+    if sys.platform == "win32":
+        pytest.skip("the fake schtasks is a POSIX script")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "schtasks"
+    fake.write_text(f"#!{sys.executable}\nimport sys\nsys.stdout.write({answer!r})\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    code = schedule.run(_schedule(["schedule", "show", "--system", "windows"]), now=NOW)
+    out, err = capsys.readouterr()
+    assert code == 5  # the computer's scheduler tool, not the user's input and not a bug (1)
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("edge-app: ")
+    assert "schtasks /Query" in err and "Traceback" not in err
+
+
+def test_windows_task_xml_carries_this_devices_jitter() -> None:
+    jitter = jitter_seconds("0123456789ABCDEF", 30)
+    text = windows_task_xml(r"C:\e\edge-app.exe", r"C:\h", "22:00", jitter)
+    root = ET.fromstring(text.encode("utf-16"))  # noqa: S314 - our own output
+    ns = {"t": TASK_NAMESPACE}
+    start = root.findtext("t:Triggers/t:CalendarTrigger/t:StartBoundary", "", ns)
+    hour, minute, second = run_time("22:00", jitter)
+    assert start.endswith(f"T{hour:02d}:{minute:02d}:{second:02d}")
+    assert f"+ {jitter} s" in root.findtext("t:RegistrationInfo/t:Description", "", ns)
+    assert root.findtext("t:Triggers/t:CalendarTrigger/t:Enabled", "", ns) == "true"
+    assert root.findtext("t:Settings/t:StartWhenAvailable", "", ns) == "true"
+    other = windows_task_xml(r"C:\e\edge-app.exe", r"C:\h", "22:00", 0)
+    assert "T22:00:00<" in other and other != text

@@ -22,17 +22,14 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING, Any
 
 from edge_app.domain.messages import MESSAGES, msg
 from storage.errors import KeyUnavailable
 from storage.files import atomic_write, describe_os_error
+
+if TYPE_CHECKING:  # imported where a passphrase wraps or unwraps the key: start-up stays cheap
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 KEY_BYTES = 32
 ENV_KEY = "EDGE_APP_DB_KEY"
@@ -78,9 +75,10 @@ def audit_key(db_key: bytes) -> bytes:
     second secret an operator must carry, and cannot be computed from anything in the data.
     A separate random key in the same backend would protect no more: whoever can read one can
     read the other."""
-    return HKDF(algorithm=SHA256(), length=KEY_BYTES, salt=None, info=b"edge-app audit v1").derive(
-        db_key
-    )
+    # HKDF-SHA256 (RFC 5869) with no salt and one block of output, by the standard library:
+    # extract with a zero salt, expand with info || 0x01 (the same bytes as cryptography's HKDF).
+    prk = hmac.new(bytes(hashlib.sha256().digest_size), db_key, hashlib.sha256).digest()
+    return hmac.new(prk, b"edge-app audit v1\x01", hashlib.sha256).digest()[:KEY_BYTES]
 
 
 def _parse_env_key(value: str) -> bytes:
@@ -94,11 +92,15 @@ def _parse_env_key(value: str) -> bytes:
 
 
 def _kdf(salt: bytes) -> Scrypt:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=KEY_BYTES, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
 
 
 def wrap_key(key: bytes, passphrase: str) -> bytes:
     """Encrypt `key` under a passphrase; returns the JSON bytes of the key file."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     salt = secrets.token_bytes(16)
     nonce = secrets.token_bytes(12)
     wrapping = _kdf(salt).derive(passphrase.encode("utf-8"))
@@ -117,6 +119,10 @@ def wrap_key(key: bytes, passphrase: str) -> bytes:
 
 
 def unwrap_key(data: bytes, passphrase: str) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     try:
         doc = json.loads(data)
         salt = base64.b64decode(doc["salt"])

@@ -89,7 +89,7 @@ class TxFilter:
 
     states: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
-    text: str = ""
+    text: str = ""  # four digits: the card's last four; else reference, amount, currency, error
     since_ts: float | None = None
     until_ts: float | None = None
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from edge_app.domain.reconcile import Finding, LocalView
-from edge_app.domain.report import CARD_LIST_EVENTS
 from storage.base import StoreBase
 from storage.history import SYNC_RUN_COLUMNS, sync_run
 from storage.records import TX_COLUMNS, TxRecord
+
+if TYPE_CHECKING:  # the report's rules are imported where a report is read: start-up stays cheap
+    from edge_app.domain.reconcile import Finding, LocalView
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class ReportRows(StoreBase):
     def card_list_events_between(
         self, since_ts: float, until_ts: float
     ) -> list[tuple[str, str | None]]:
+        from edge_app.domain.report import CARD_LIST_EVENTS
+
         marks = ",".join("?" * len(CARD_LIST_EVENTS))
         rows = self.query(
             f"SELECT event, detail FROM audit WHERE event IN ({marks}) "
@@ -142,6 +145,8 @@ class ReportRows(StoreBase):
 
 
 def _local_view(record: TxRecord, follow: Sequence[tuple[str, str, Decimal]]) -> LocalView:
+    from edge_app.domain.reconcile import LocalView
+
     live = [(k, s, a) for k, s, a in follow if s not in ("failed", "cancelled")]
     return LocalView(
         uuid=record.uuid,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,8 @@ from storage.records import (
 )
 
 LEGACY_SN_DONE = "legacy_sn_fixed"
+# A search of exactly four digits means the card's last four (the search field says so).
+LAST_FOUR = re.compile(r"[0-9]{4}")
 
 
 def mark_legacy_sn_done(conn: Connection) -> None:
@@ -257,7 +260,11 @@ class TransactionRows(StoreBase):
             clauses.append("captured_ts < ?")
             params.append(flt.until_ts)
         text = flt.text.strip()
-        if text:
+        if LAST_FOUR.fullmatch(text):
+            # The card's last four (index `transactions_last4`; the same expression as its key).
+            clauses.append("masked_card IS NOT NULL AND substr(masked_card, -4) = ?")
+            params.append(text)
+        elif text:
             like = f"%{text}%"
             clauses.append(
                 "(uuid LIKE ? OR brn LIKE ? OR masked_card LIKE ? OR amount LIKE ? OR "

@@ -17,7 +17,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from edge_app.domain.errors import ValidationError, refusal
 from edge_app.domain.messages import msg
@@ -276,6 +275,8 @@ def _header_value(value: str) -> str:
 
 
 def _local_time(now: datetime, time_zone: str) -> datetime:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: start-up stays cheap
+
     if now.tzinfo is None:
         return now  # already local
     try:

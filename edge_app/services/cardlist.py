@@ -6,7 +6,6 @@ May import domain and storage.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -62,6 +61,8 @@ class CardList(AppBase):
     def blocklist_export(self, path: Path, *, force: bool = False) -> int:
         """Write the list as a CSV of masked numbers (full numbers never leave the database);
         never over a file of the installation, nor over an existing file unless `force`."""
+        import csv
+
         from edge_app.services.outputs import check_output_path, write_output
 
         check_output_path(self.home, path, force=force)  # refuse before reading the list

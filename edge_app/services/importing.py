@@ -6,7 +6,6 @@ The file formats and their one-sentence refusals live here; the rows are capture
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import time
@@ -15,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from edge_app.domain.card import normalize_card_number
 from edge_app.domain.errors import FormErrors, ValidationError
@@ -25,6 +24,9 @@ from storage import unsent
 from storage.db import Connection
 from storage.records import to_minor
 from storage.staging import StagedSale
+
+if TYPE_CHECKING:  # csv is imported by the functions that read a file: start-up stays cheap
+    import csv
 
 IMPORT_KEYS = (
     "kind",
@@ -300,6 +302,8 @@ def read_text(path: Path) -> str:
 
 def read_card_numbers(path: Path) -> list[str]:
     """One card number per line, or a CSV whose first column is the number; a header is skipped."""
+    import csv
+
     text = read_text(path)
     numbers: list[str] = []
     problems: list[str] = []
@@ -363,6 +367,8 @@ def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str] | st
 
 
 def _csv_rows(handle: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    import csv
+
     reader = csv.DictReader(handle)
     if not reader.fieldnames or "kind" not in reader.fieldnames:
         raise ValidationError(f"{name} needs a header row with at least a 'kind' column.")

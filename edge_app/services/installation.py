@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import secrets
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,6 +301,8 @@ def _remove_partial_install(home: Path, *, remove_dir: bool) -> None:
     ):
         (home / name).unlink(missing_ok=True)
     if remove_dir:
+        import shutil
+
         shutil.rmtree(home, ignore_errors=True)
 
 

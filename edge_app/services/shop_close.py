@@ -11,23 +11,22 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
-from edge_app.domain import report as rules
 from edge_app.domain.errors import ValidationError
-from edge_app.domain.reconcile import Finding, GatewayView, LocalView, compare
 from edge_app.services.installation import Installation
 from storage.audit import ChainCheck
 from storage.report_rows import DifferenceRow
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the report's and reconciliation's rules: in the methods (start-up stays cheap)
     import httpx
 
+    from edge_app.domain import report as rules
+    from edge_app.domain.reconcile import Finding, GatewayView, LocalView
     from edge_app.gateway.adapter import QueryResult
 
 MAX_PERIOD_DAYS = 366
@@ -74,6 +73,8 @@ class ReconcileResult:
 class ShopClose(Installation):
     def report(self, first: date, last: date | None = None) -> rules.ShopCloseReport:
         """The shop-close report of the days `first` to `last` (local time), masked cards only."""
+        from edge_app.domain import report as rules
+
         last = last or first
         check_period(first, last)
         since, until = day_bounds(first, last)
@@ -107,6 +108,8 @@ class ShopClose(Installation):
     ) -> ReconcileResult:
         """Ask the gateway about every record of the period this PC holds as confirmed and keep
         each difference (open until a manager resolves it). Bounded by `seconds`."""
+        from edge_app.domain.reconcile import compare
+
         last = last or first
         check_period(first, last)
         records = self.store.confirmed_between(*day_bounds(first, last))
@@ -147,7 +150,7 @@ class ShopClose(Installation):
             raise ValidationError(f"No open difference number {difference_id}.")
 
 
-_Answer = GatewayView | None
+_Answer: TypeAlias = "GatewayView | None"
 
 
 def _ask_all(
@@ -181,6 +184,8 @@ def _ask_all(
         except GatewayError as exc:
             result.stopped = str(exc)
 
+    from concurrent.futures import ThreadPoolExecutor  # here: start-up stays cheap
+
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="reconcile") as pool:
         list(pool.map(ask, records))
     return answers
@@ -196,6 +201,8 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def _view(answer: QueryResult) -> GatewayView:
+    from edge_app.domain.reconcile import GatewayView
+
     return GatewayView(
         state=answer.state,
         amount=_decimal(answer.amount),

@@ -6,7 +6,6 @@ Imports the standard library only, and on Windows `tzlocal` (the registry's zone
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -66,4 +65,6 @@ def local_time_zone() -> str:
 
 
 def system_description() -> str:
+    import platform  # only for this line: start-up stays cheap
+
     return f"{platform.system()} {platform.release()}".strip()

@@ -299,3 +299,25 @@ def test_schema_6_counts_recent_failures_as_unseen_and_older_ones_as_seen(tmp_pa
     seen = dict(upgraded.execute("SELECT uuid, seen_ts IS NOT NULL FROM transactions"))
     assert seen == {"old-failure": 1, "new-failure": 0, "held": 0, "uploaded": 0}
     upgraded.close()
+
+
+def test_schema_9_indexes_the_last_four_of_the_cards_already_stored(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    make_db(path, 8)
+    conn = open_database(path, KEY, target_version=8)
+    conn.executemany(
+        "INSERT INTO transactions (uuid, kind, state, amount, currency, masked_card, captured_at, "
+        "captured_ts, updated_ts) VALUES (?, 'sale', 'uploaded', '1.00', 'HKD', ?, 'x', 1, 1)",
+        [("u-1", "451461******4854"), ("u-2", "411111******1111"), ("u-3", None)],
+    )
+    conn.close()
+    upgraded = open_database(path, KEY)
+    assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    query = (
+        "SELECT uuid FROM transactions "
+        "WHERE masked_card IS NOT NULL AND substr(masked_card, -4) = ?"
+    )
+    assert upgraded.execute(query, ("4854",)).fetchall() == [("u-1",)]
+    plan = " ".join(str(r[3]) for r in upgraded.execute(f"EXPLAIN QUERY PLAN {query}", ("4854",)))
+    assert "INDEX transactions_last4" in plan
+    upgraded.close()

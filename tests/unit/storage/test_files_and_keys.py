@@ -12,7 +12,7 @@ from keyring.backend import KeyringBackend
 
 from storage.errors import KeyUnavailable
 from storage.files import atomic_write, create_private_file, ensure_private_dir
-from storage.keys import KEY_FILE, KEYSTORE_FILE, create_key, load_key
+from storage.keys import KEY_FILE, KEYSTORE_FILE, audit_key, create_key, load_key
 
 
 def mode(path: Path) -> int:
@@ -159,3 +159,15 @@ def test_no_keyring_and_no_passphrase_explains_the_choice(tmp_path: Path) -> Non
     with pytest.raises(KeyUnavailable) as chosen:  # a file was asked for: the short sentence
         create_key(tmp_path, backend="file", env={}, passphrase_provider=lambda: "")
     assert "EDGE_APP_PASSPHRASE" in str(chosen.value) and "keyring" not in str(chosen.value)
+
+
+@pytest.mark.parametrize("db_key", [bytes(32), bytes.fromhex("cd" * 32), bytes(range(32))])
+def test_the_audit_key_is_hkdf_sha256_of_the_database_key(db_key: bytes) -> None:
+    # Computed by the standard library (no cryptography import at start-up); the bytes must stay
+    # those of the HKDF every existing audit trail was chained with.
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    hkdf = HKDF(algorithm=SHA256(), length=32, salt=None, info=b"edge-app audit v1")
+    assert audit_key(db_key) == hkdf.derive(db_key)
+    assert audit_key(db_key) != audit_key(bytes(31) + b"\x01")

@@ -94,3 +94,56 @@ def test_the_states_filter_reads_its_ids_from_the_index(store: Store) -> None:
         )
     )
     assert "COVERING INDEX transactions_" in plan  # ids from a (state, ...) index, no table scan
+
+
+def _old_text_search(store: Store, text: str) -> list[int]:
+    """The search before schema 9: the text anywhere in six columns, by a scan of every row."""
+    like = f"%{text}%"
+    rows = store.query(
+        "SELECT id FROM transactions WHERE (uuid LIKE ? OR brn LIKE ? OR masked_card LIKE ? OR "
+        "amount LIKE ? OR currency LIKE ? OR error_desc LIKE ?) ORDER BY id DESC",
+        [like] * 6,
+    )
+    return [int(r[0]) for r in rows]
+
+
+def _plan(store: Store, flt: TxFilter) -> str:
+    where, params = store._filter_sql(flt)
+    rows = store.query(
+        f"EXPLAIN QUERY PLAN SELECT id FROM transactions{where} ORDER BY id DESC",  # noqa: S608
+        params,
+    )
+    return " ".join(str(r[3]) for r in rows)
+
+
+def test_four_digits_read_the_cards_last_four_from_their_index(store: Store) -> None:
+    # Every seventh record ends in 4854 (digits that no uuid, BRN or amount here holds), the
+    # follow-ups carry no card at all.
+    with store.transaction() as conn:
+        conn.execute("UPDATE transactions SET masked_card = '451461******4854' WHERE id % 7 = 0")
+        conn.execute("UPDATE transactions SET masked_card = NULL WHERE id % 11 = 0")
+    flt = TxFilter(text=" 4854 ")
+    found = [r.id for r in store.list_transactions(flt, limit=10_000)]
+    assert found == _old_text_search(store, "4854")
+    assert len(found) == len([i for i in range(1, 1001) if i % 7 == 0 and i % 11 != 0])
+    assert store.count_transactions(flt) == len(found)
+    assert all(r.masked_card == "451461******4854" for r in store.list_transactions(flt))
+    # Keyset paging and the other filters still apply to the indexed search.
+    assert [r.id for r in store.list_transactions(flt, older_than=found[9], limit=5)] == found[
+        10:15
+    ]
+    queued = TxFilter(text="4854", states=("queued",))
+    assert [r.id for r in store.list_transactions(queued, limit=10_000)] == [
+        i for i in found if STATES[i % 3] == "queued"
+    ]
+    assert store.count_transactions(TxFilter(text="1234")) == 0
+    plan = _plan(store, flt)
+    assert "INDEX transactions_last4" in plan and "SCAN transactions" not in plan
+
+
+@pytest.mark.parametrize("text", ["BRN00777", "777.00", "485", "00123", "HKD"])
+def test_other_searches_still_match_reference_amount_and_currency(store: Store, text: str) -> None:
+    flt = TxFilter(text=text)
+    found = [r.id for r in store.list_transactions(flt, limit=10_000)]
+    assert found and found == _old_text_search(store, text)
+    assert "transactions_last4" not in _plan(store, flt)

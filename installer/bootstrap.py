@@ -21,15 +21,32 @@ VENV = ROOT / ".venv"
 # What a bare Debian/Ubuntu lacks for Qt 6.5+: the offscreen platform (tests) needs the first
 # group, a real X server (the window) also needs the xcb group, and Xvfb runs the window tests.
 QT_OFFSCREEN_PACKAGES = [
-    "libgl1", "libegl1", "libxkbcommon0", "libfontconfig1", "libfreetype6", "libglib2.0-0",
-    "libdbus-1-3", "fonts-dejavu-core",
+    "libgl1",
+    "libegl1",
+    "libxkbcommon0",
+    "libfontconfig1",
+    "libfreetype6",
+    "libglib2.0-0",
+    "libdbus-1-3",
+    "fonts-dejavu-core",
     # Traditional Chinese glyphs: without them zh_TW text is drawn, and measured, as boxes
     "fonts-wqy-microhei",
 ]
 QT_XCB_PACKAGES = [
-    "libxkbcommon-x11-0", "libxcb-cursor0", "libxcb-icccm4", "libxcb-keysyms1", "libxcb-image0",
-    "libxcb-randr0", "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-xkb1",
-    "libxcb-sync1", "libxcb-shm0", "libx11-xcb1", "libxcb-util1",
+    "libxkbcommon-x11-0",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxcb-image0",
+    "libxcb-randr0",
+    "libxcb-render-util0",
+    "libxcb-shape0",
+    "libxcb-xfixes0",
+    "libxcb-xkb1",
+    "libxcb-sync1",
+    "libxcb-shm0",
+    "libx11-xcb1",
+    "libxcb-util1",
 ]
 # Xvfb + xwininfo: the window on a real X server; nsis: compiles the Windows installer script;
 # poppler-utils: pdftotext reads the shop-close report's PDF back in the tests.
@@ -91,6 +108,16 @@ def ensure_venv(extras: str = "") -> Path:
         print(f"Creating {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     spec = f"{ROOT}[{extras}]" if extras else str(ROOT)
-    run([str(venv_python()), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-         "-e", spec])
+    run(
+        [
+            str(venv_python()),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-e",
+            spec,
+        ]
+    )
     return venv_python()

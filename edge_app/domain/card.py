@@ -37,6 +37,8 @@ def luhn_valid(digits: str) -> bool:
 
 
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# One encoder for every card blob: `json.dumps` with options builds a new one per call.
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def luhn_check_digit(payload: str) -> str:
@@ -192,7 +194,7 @@ class CardData:
     __str__ = __repr__
 
     def to_json(self) -> str:
-        return json.dumps(
+        return _JSON.encode(
             {
                 "reader_mode": self.reader_mode,
                 "card_number": self.card_number,
@@ -202,8 +204,7 @@ class CardData:
                 "card_sn": self.card_sn,
                 "icc_request": self.icc_request,
                 "holder_name": self.holder_name,
-            },
-            separators=(",", ":"),
+            }
         )
 
     @classmethod

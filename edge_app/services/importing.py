@@ -45,6 +45,7 @@ IMPORT_KEYS = (
     "original",
     "captured_at",
 )
+_KEYS = frozenset(IMPORT_KEYS)
 MAX_IMPORT_PROBLEMS = 50
 STAGE_ROWS = 5000  # staged sales per short write transaction
 # A pause after each short write transaction: another process waiting for the lock retries
@@ -153,7 +154,7 @@ class Importing(Capturing):
     def _stage_row(
         self, ctx: CaptureContext, row: dict[str, str], given: set[str]
     ) -> tuple[StagedSale, CheckedSale]:
-        unknown = sorted(set(row) - set(IMPORT_KEYS))
+        unknown = sorted(row.keys() - _KEYS)
         if unknown:
             raise ValidationError(f"unknown column(s) {', '.join(unknown)}.")
         kind = (row.get("kind") or "").strip().lower()
@@ -248,7 +249,7 @@ class Importing(Capturing):
         return moved + len(run.follow_ups)
 
     def _import_row(self, conn: Connection, ctx: CaptureContext, row: dict[str, str]) -> Capture:
-        unknown = sorted(set(row) - set(IMPORT_KEYS))
+        unknown = sorted(row.keys() - _KEYS)
         if unknown:
             raise ValidationError(f"unknown column(s) {', '.join(unknown)}.")
         kind = (row.get("kind") or "").strip().lower()

@@ -32,7 +32,7 @@ def luhn_valid(digits: str) -> bool:
     if len(digits) < 2 or not _DIGITS.fullmatch(digits):
         return False
     # From the right: every second digit is doubled (less 9 when that is above 9).
-    total = sum(map(int, digits[-1::-2])) + sum(_DOUBLED[int(d)] for d in digits[-2::-2])
+    total = sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, map(int, digits[-2::-2])))
     return total % 10 == 0
 
 

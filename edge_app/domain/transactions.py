@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import uuid as uuid_module
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from os import urandom
 from types import MappingProxyType
 
 from edge_app.domain.card import CardData, looks_like_card_number, validate_card
@@ -190,7 +190,12 @@ def validate_brn(text: str, field: str = "original") -> str:
 
 
 def new_uuid() -> str:
-    return str(uuid_module.uuid4())
+    """A random version-4 uuid in its canonical text (as `str(uuid4())`, without the object)."""
+    raw = bytearray(urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def validate_auth_code(text: str) -> str:

@@ -47,7 +47,7 @@ IMPORT_KEYS = (
 )
 _KEYS = frozenset(IMPORT_KEYS)
 MAX_IMPORT_PROBLEMS = 50
-STAGE_ROWS = 5000  # staged sales per short write transaction
+STAGE_ROWS = 10000  # staged sales per short write transaction
 # A pause after each short write transaction: another process waiting for the lock retries
 # at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); back-to-back transactions would
 # keep it waiting for the whole import.

@@ -48,9 +48,9 @@ IMPORT_KEYS = (
 _KEYS = frozenset(IMPORT_KEYS)
 MAX_IMPORT_PROBLEMS = 50
 STAGE_ROWS = 10000  # staged sales per short write transaction
-# A pause after each short write transaction: another process waiting for the lock retries
-# at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); back-to-back transactions would
-# keep it waiting for the whole import.
+# A pause between back-to-back short write transactions (making rows visible): another process
+# waiting for the lock retries at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); without
+# it a waiter would wait for the whole import. Staging needs none: rows are checked in between.
 YIELD_SECONDS = 0.03
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
@@ -198,8 +198,8 @@ class Importing(Capturing):
         for uuid in sorted(self.store.known_uuids(named)) if named else ():
             run.problems.append(f"uuid {uuid}: A transaction with uuid {uuid} is already stored.")
         if run.batch and not run.problems:
+            # No pause here: the next batch's checks (well over 100 ms) leave the lock free.
             self.store.stage_sales(run.import_id, run.batch)
-            time.sleep(YIELD_SECONDS)
         run.staged += len(run.batch)
         run.batch.clear()
 
@@ -207,6 +207,7 @@ class Importing(Capturing):
         """The staged sales become visible: in short steps once decided (sales only), or with
         the voids and refunds in one transaction."""
         import_id, staged = run.import_id, run.staged
+        time.sleep(YIELD_SECONDS)  # the last staging transaction was just before
         if not run.follow_ups:
             try:
                 self.store.decide_import(

@@ -93,6 +93,8 @@ class _Run:
 
 
 class Importing(Capturing):
+    _now_texts: tuple[datetime, str, float] | None = None  # an import's now, as stored
+
     def import_transactions(self, path: Path) -> Imported:
         """Store every row of a .jsonl or .csv file, or none of them.
 
@@ -177,6 +179,12 @@ class Importing(Capturing):
                 raise ValidationError(f"uuid {sale.uuid} is given twice in the file.", "uuid")
             given.add(sale.uuid)
         at = checked.captured_at
+        if at is ctx.now:  # a row without captured_at: its texts made once per import
+            if self._now_texts is None or self._now_texts[0] is not at:
+                self._now_texts = (at, at.isoformat(), at.timestamp())
+            _, at_text, at_ts = self._now_texts
+        else:
+            at_text, at_ts = at.isoformat(), at.timestamp()
         return (
             sale.uuid,
             str(sale.amount),
@@ -186,8 +194,8 @@ class Importing(Capturing):
             sale.card.masked,
             sale.card.to_json(),
             sale.auth_code,
-            at.isoformat(),
-            at.timestamp(),
+            at_text,
+            at_ts,
             self.config.device_id,
         ), checked
 

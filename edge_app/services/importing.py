@@ -163,16 +163,7 @@ class Importing(Capturing):
         if kind != "sale":
             raise ValidationError("kind must be sale, void or refund.")
         uuid = (row.get("uuid") or "").strip() or None
-        fields: dict[str, Any] = {name: row.get(name) or None for name in _SALE_FIELDS}
-        fields.update(
-            amount=row.get("amount") or "",
-            currency=row.get("currency") or "",
-            reader_mode=(row.get("reader_mode") or "manual").strip().lower(),
-            uuid=uuid,
-        )
-        if row.get("captured_at"):
-            fields["captured_at"] = parse_captured_at(row["captured_at"], ctx.now)
-        checked = self.check_sale(ctx, fields)
+        checked = self.check_sale(ctx, _sale_fields(row, uuid, ctx.now))
         sale = checked.sale
         if uuid is not None:
             if sale.uuid in given:
@@ -264,16 +255,7 @@ class Importing(Capturing):
         kind = (row.get("kind") or "").strip().lower()
         uuid = (row.get("uuid") or "").strip() or None
         if kind == "sale":
-            fields: dict[str, Any] = {name: row.get(name) or None for name in _SALE_FIELDS}
-            fields.update(
-                amount=row.get("amount") or "",
-                currency=row.get("currency") or "",
-                reader_mode=(row.get("reader_mode") or "manual").strip().lower(),
-                uuid=uuid,
-            )
-            if row.get("captured_at"):
-                fields["captured_at"] = parse_captured_at(row["captured_at"], ctx.now)
-            return self.capture_sale_in(conn, ctx, fields)
+            return self.capture_sale_in(conn, ctx, _sale_fields(row, uuid, ctx.now))
         if kind == "void":
             return self.capture_void_in(conn, ctx.now, row.get("original") or "", uuid)
         if kind == "refund":
@@ -281,6 +263,20 @@ class Importing(Capturing):
                 conn, ctx.now, row.get("original") or "", row.get("amount") or "", uuid
             )
         raise ValidationError("kind must be sale, void or refund.")
+
+
+def _sale_fields(row: dict[str, str], uuid: str | None, now: datetime) -> dict[str, Any]:
+    """A file row of a sale as the capture's fields (empty cells are absent values)."""
+    fields: dict[str, Any] = {name: row.get(name) or None for name in _SALE_FIELDS}
+    fields.update(
+        amount=row.get("amount") or "",
+        currency=row.get("currency") or "",
+        reader_mode=(row.get("reader_mode") or "manual").strip().lower(),
+        uuid=uuid,
+    )
+    if row.get("captured_at"):
+        fields["captured_at"] = parse_captured_at(row["captured_at"], now)
+    return fields
 
 
 def parse_captured_at(text: str, now: datetime) -> datetime:

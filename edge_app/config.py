@@ -116,7 +116,7 @@ def validate_config(config: AppConfig) -> AppConfig:
     """Check every setting; raises ValidationError naming the setting (its `field`)."""
     from edge_app.domain.blocklist import parse_list_mode
     from edge_app.domain.limits import limits_from_json
-    from edge_app.gateway.adapter import check_url_allowed
+    from edge_app.gateway.urls import check_url_allowed
 
     if not STORE_ID_PATTERN.match(config.store_id):
         raise refusal("config.store_id", "store_id")

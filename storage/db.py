@@ -223,11 +223,32 @@ MIGRATIONS: list[str] = [
     CREATE INDEX transactions_last4 ON transactions(substr(masked_card, -4))
         WHERE masked_card IS NOT NULL;
     """,
+    # 10: a sale's request ITEM, encoded by the gateway adapter when the sale is captured: a sync
+    # sends it as it is (no card data decoded, no ITEM built), and every resend is the same
+    # bytes. It holds the card data, so it is erased with `card_data`. Sales stored before this
+    # version have none: theirs is built from the same stored fields when they are sent. An
+    # import staged by an earlier version gets the column too (`AFTER_MIGRATION`).
+    """
+    ALTER TABLE transactions ADD COLUMN upload_item TEXT;
+    """,
 ]
+
+
+def _add_upload_item_to_staging(conn: Connection, key: bytes) -> None:
+    """An import staged by version 9 and decided before a crash is finished by this version:
+    its staging table gets the column its rows are published with (empty: built when sent)."""
+    tables = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'import_staging_%'"
+    ).fetchall()
+    for (name,) in tables:
+        conn.execute(f'ALTER TABLE "{name}" ADD COLUMN upload_item TEXT')
+
+
 # Steps in Python after a migration's statements, in its transaction: version -> step(conn, key).
 AFTER_MIGRATION: dict[int, Callable[[Connection, bytes], object]] = {
     7: lambda conn, key: chain_existing(conn, audit_key(key)),
     8: unsent.recompute,
+    10: _add_upload_item_to_staging,
 }
 SCHEMA_VERSION = len(MIGRATIONS)
 

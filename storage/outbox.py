@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from edge_app.domain.transactions import (
     FINAL_STATES,
     TRANSITIONS,
     CardData,
+    Outgoing,
+    ReadyItem,
     TxKind,
     TxState,
     UploadItem,
@@ -25,6 +27,7 @@ from edge_app.domain.transactions import (
 from storage import unsent
 from storage.audit import SYNC, NewEntry
 from storage.db import Connection
+from storage.records import ERASE_CARD_DATA
 from storage.repository import Store
 
 
@@ -112,47 +115,68 @@ def _item(row: Sequence[Any], kind: TxKind, card: CardData | None) -> UploadItem
     )
 
 
-def claim_batch(
-    store: Store, kind: TxKind, limit: int, now: float, after_id: int = 0
-) -> tuple[list[UploadItem], int]:
+def _ready_ids(kind: TxKind) -> str:
+    """The SELECT of the ids a claim of `kind` takes (parameters :now, :after, :limit, :kind)."""
+    ready = READY.replace("?", ":now")
+    if kind is TxKind.SALE:
+        # A queued sale always has its card data; never send one without it.
+        return (
+            f"SELECT id FROM transactions WHERE state = 'queued' AND kind = 'sale' AND {ready} "
+            "AND (upload_item IS NOT NULL OR card_data IS NOT NULL) AND id > :after "
+            "ORDER BY id LIMIT :limit"
+        )
+    # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending sale may
+    # have a BRN already, but the gateway has not charged it yet.
+    return (
+        f"SELECT id FROM transactions t WHERE state = 'queued' AND kind = :kind "
+        f"AND origin_brn IS NOT NULL AND {ready} AND id > :after "
+        "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
+        "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT :limit"
+    )
+
+
+class Claim(NamedTuple):
+    """A claimed batch: its upload items, the last id read (where the next claim of this run
+    starts) and each record's attempts so far (the verdict on its answer needs them; nothing
+    else changes them while the record is `uploading`)."""
+
+    items: list[Outgoing]
+    last_id: int
+    attempts: dict[str, int]
+
+
+def claim_batch(store: Store, kind: TxKind, limit: int, now: float, after_id: int = 0) -> Claim:
     """Move up to `limit` ready records of `kind` to `uploading` and return them as upload items.
 
     Voids and refunds are ready only once their sale is uploaded (its BRN known). A claimed
     record counts as sent from now on (`sent_ts`): the request may leave at any moment, so a
-    void of it must wait for its BRN rather than cancel it locally. Also returns the last id
-    read, where the next claim of this run starts.
+    void of it must wait for its BRN rather than cancel it locally.
     """
-    ready = READY.replace("?", ":now")
-    if kind is TxKind.SALE:
-        chosen = (
-            f"SELECT id FROM transactions WHERE state = 'queued' AND kind = 'sale' AND {ready} "
-            "AND card_data IS NOT NULL AND id > :after ORDER BY id LIMIT :limit"
-        )  # a queued sale always has its card data; never send one without it
-    else:
-        # A follow-up of a sale of this PC goes only once that sale is uploaded: a pending
-        # sale may have a BRN already, but the gateway has not charged it yet.
-        chosen = (
-            f"SELECT id FROM transactions t WHERE state = 'queued' AND kind = :kind "
-            f"AND origin_brn IS NOT NULL AND {ready} AND id > :after "
-            "AND (origin_uuid IS NULL OR EXISTS (SELECT 1 FROM transactions s "
-            "WHERE s.uuid = t.origin_uuid AND s.state = 'uploaded')) ORDER BY id LIMIT :limit"
-        )
-    card = "card_data" if kind is TxKind.SALE else "NULL"
+    chosen = _ready_ids(kind)
+    # A sale captured by this version has its ITEM stored; an older one's is built when sent.
+    ready, card = (
+        ("upload_item", "CASE WHEN upload_item IS NULL THEN card_data END")
+        if kind is TxKind.SALE
+        else ("NULL", "NULL")
+    )
     with store.transaction() as conn:
         claimed = store.now()
         # One statement claims the batch and returns what its upload needs.
         rows = conn.execute(
             "UPDATE transactions SET state = 'uploading', updated_ts = :claimed, "
             f"sent_ts = coalesce(sent_ts, :claimed) WHERE id IN ({chosen}) "
-            f"RETURNING id, {_UPLOAD_COLUMNS}, {card}",
+            f"RETURNING id, attempts, {ready}, {_UPLOAD_COLUMNS}, {card}",
             {"now": now, "after": after_id, "limit": limit, "kind": kind.value,
              "claimed": claimed},
         ).fetchall()  # fmt: skip
         if not rows:
-            return [], after_id
+            return Claim([], after_id, {})
         rows.sort(key=lambda row: int(row[0]))
-        items = [
-            _item(row[1:], kind, CardData.from_json(row[-1]) if row[-1] else None) for row in rows
+        items: list[Outgoing] = [
+            ReadyItem(row[3], kind, row[2])
+            if row[2] is not None
+            else _item(row[3:], kind, CardData.from_json(row[-1]) if row[-1] else None)
+            for row in rows
         ]
         # One audit entry for the batch: the records' own entries are their answers.
         store.audit_many(
@@ -170,7 +194,7 @@ def claim_batch(
             ],
             SYNC,
         )
-        return items, int(rows[-1][0])
+        return Claim(items, int(rows[-1][0]), {row[3]: int(row[1]) for row in rows})
 
 
 def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
@@ -186,16 +210,16 @@ def apply_outcomes(store: Store, outcomes: Sequence[Outcome]) -> list[str]:
     with store.transaction() as conn:
         now = store.now()
         rows = _states(conn, [o.uuid for o in outcomes])
-        plan = _plan(outcomes, {u: r[0] for u, r in rows.items()}, now)
+        plan = _plan(outcomes, rows, now)
         update = (
             "UPDATE transactions SET state = ?, brn = coalesce(?, brn), error_code = ?, "
             "error_desc = ?, duplicate = ?, attempts = attempts + ?, next_attempt_ts = ?, "
-            "updated_ts = ?{erase} WHERE uuid = ?"
+            "updated_ts = ?{erase} WHERE id = ?"
         )
         if plan.kept:
             conn.executemany(update.format(erase=""), plan.kept)
         if plan.erased:
-            conn.executemany(update.format(erase=", card_data = NULL"), plan.erased)
+            conn.executemany(update.format(erase=f", {ERASE_CARD_DATA}"), plan.erased)
         if plan.audits:
             store.audit_many(conn, plan.audits, SYNC)
         if plan.origins:
@@ -212,7 +236,7 @@ def _unsent_deltas(
     for uuid, old, new in moves:
         was, becomes = unsent.is_unsent(old.value), unsent.is_unsent(new.value)
         if was != becomes:
-            _, kind, currency, exposure = rows[uuid]
+            _, kind, currency, exposure, _ = rows[uuid]
             unsent.accumulate(deltas, currency, kind, exposure, 1 if becomes else -1)
     return deltas
 
@@ -229,8 +253,9 @@ class _Plan:
     refused: list[str] = field(default_factory=list)  # not an arrow of the state machine
 
 
-def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -> _Plan:
+def _plan(outcomes: Sequence[Outcome], rows: dict[str, _Row], now: float) -> _Plan:
     plan = _Plan()
+    states = {uuid: row[0] for uuid, row in rows.items()}
     for outcome in outcomes:
         old = states.get(outcome.uuid)
         if old is None or (old is outcome.state and old is not TxState.PENDING):
@@ -248,7 +273,7 @@ def _plan(outcomes: Sequence[Outcome], states: dict[str, TxState], now: float) -
                 1 if outcome.count_attempt else 0,
                 outcome.retry_at or 0,
                 now,
-                outcome.uuid,
+                rows[outcome.uuid][4],  # its id: the UPDATE needs no look-up of the uuid
             )
         )
         states[outcome.uuid] = outcome.state  # a uuid twice in one batch: the last wins
@@ -317,7 +342,7 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
         )
         unsent.shift(conn, "state = 'held' AND updated_ts < ?", (now - max_age,), -1)
         conn.executemany(
-            "UPDATE transactions SET state = 'failed', card_data = NULL, error_desc = "
+            f"UPDATE transactions SET state = 'failed', {ERASE_CARD_DATA}, error_desc = "
             "coalesce(error_desc || ' ', '') || ?, updated_ts = ? WHERE uuid = ?",
             [(reason, now, uuid) for (uuid,) in rows],
         )
@@ -332,20 +357,22 @@ def expire_held(store: Store, now: float, max_age: float) -> int:
         return len(rows)
 
 
-_Row = tuple[TxState, str, str | None, int]  # state, kind, currency, exposure_minor
+_Row = tuple[TxState, str, str | None, int, int]  # state, kind, currency, exposure_minor, id
 
 
 def _states(conn: Connection, uuids: Sequence[str]) -> dict[str, _Row]:
-    """uuid -> (state, kind, currency, exposure) of the records that exist."""
+    """uuid -> (state, kind, currency, exposure, id) of the records that exist."""
     found: dict[str, _Row] = {}
     for start in range(0, len(uuids), 500):
         chunk = uuids[start : start + 500]
         rows = conn.execute(
-            "SELECT uuid, state, kind, currency, exposure_minor FROM transactions "
+            "SELECT uuid, state, kind, currency, exposure_minor, id FROM transactions "
             f"WHERE uuid IN ({','.join('?' * len(chunk))})",
             list(chunk),
         ).fetchall()
-        found.update({str(u): (TxState(st), str(k), c, int(e)) for u, st, k, c, e in rows})
+        found.update(
+            {str(u): (TxState(st), str(k), c, int(e), int(i)) for u, st, k, c, e, i in rows}
+        )
     return found
 
 

@@ -14,6 +14,10 @@ from edge_app.domain.blocklist import pending_operation
 from edge_app.domain.money import MINOR_UNITS
 from edge_app.domain.transactions import TxKind, TxState
 
+# What a final state (or a held record given up) erases: the card data and the sale's stored
+# request ITEM, which holds the same card data.
+ERASE_CARD_DATA = "card_data = NULL, upload_item = NULL"
+
 TX_COLUMNS = (
     "id, uuid, kind, state, amount, currency, tips, origin_uuid, origin_brn, masked_card, "
     "auth_code, captured_at, captured_ts, brn, error_code, error_desc, duplicate, attempts, "

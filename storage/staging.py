@@ -25,10 +25,21 @@ from storage.db import Connection
 
 STAGE_COLUMNS = (
     "uuid, amount, currency, tips, exposure_minor, masked_card, card_data, auth_code, "
-    "captured_at, captured_ts, sn"
+    "captured_at, captured_ts, sn, upload_item"
 )
 # One staged sale: the columns above, in order.
-StagedSale = tuple[str, str, str, str | None, int, str, str, str | None, str, float, str]
+StagedSale = tuple[
+    str, str, str, str | None, int, str, str | None, str | None, str, float, str, str
+]
+# The columns a staged row gives its queued sale (`updated_ts` is the time it is published).
+_PUBLISHED = (
+    "uuid, kind, state, amount, currency, tips, exposure_minor, masked_card, card_data, "
+    "auth_code, captured_at, captured_ts, updated_ts, sn, upload_item"
+)
+_FROM_STAGED = (
+    "uuid, 'sale', 'queued', amount, currency, tips, exposure_minor, masked_card, card_data, "
+    "auth_code, captured_at, captured_ts, ?, sn, upload_item"
+)
 _MARK = "import:"
 IMPORT_CACHE_KIB = -32768  # negative: KiB (32 MiB), while an import runs
 PUBLISH_ROWS = 4000  # staged rows made visible per short transaction, once decided
@@ -74,7 +85,7 @@ class ImportStaging(StoreBase):
                 f"CREATE TABLE {_table(import_id)} (seq INTEGER PRIMARY KEY, uuid TEXT NOT NULL, "
                 "amount TEXT, currency TEXT, tips TEXT, exposure_minor INTEGER NOT NULL, "
                 "masked_card TEXT, card_data TEXT, auth_code TEXT, captured_at TEXT NOT NULL, "
-                "captured_ts REAL NOT NULL, sn TEXT)"
+                "captured_ts REAL NOT NULL, sn TEXT, upload_item TEXT)"
             )
 
     def stage_sales(self, import_id: str, rows: Sequence[StagedSale]) -> None:
@@ -82,7 +93,7 @@ class ImportStaging(StoreBase):
         with self.transaction() as conn:
             conn.executemany(
                 f"INSERT INTO {_table(import_id)} ({STAGE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 
@@ -111,11 +122,8 @@ class ImportStaging(StoreBase):
         if clash:
             raise ValueError(f"{clash} uuid(s) of the file were stored meanwhile")
         cur = conn.execute(
-            "INSERT INTO transactions (uuid, kind, state, amount, currency, tips, "
-            "exposure_minor, masked_card, card_data, auth_code, captured_at, captured_ts, "
-            "updated_ts, sn) SELECT uuid, 'sale', 'queued', amount, currency, tips, "
-            "exposure_minor, masked_card, card_data, auth_code, captured_at, captured_ts, ?, "
-            f"sn FROM {table} ORDER BY seq",
+            f"INSERT INTO transactions ({_PUBLISHED}) SELECT {_FROM_STAGED} FROM {table} "
+            "ORDER BY seq",
             (self.now(),),
         )
         unsent.add(conn, deltas)
@@ -158,11 +166,8 @@ class ImportStaging(StoreBase):
             first = int(start)
             last_id = conn.execute("SELECT coalesce(max(id), 0) FROM transactions").fetchone()[0]
             conn.execute(
-                "INSERT INTO transactions (uuid, kind, state, amount, currency, tips, "
-                "exposure_minor, masked_card, card_data, auth_code, captured_at, captured_ts, "
-                "updated_ts, sn) SELECT uuid, 'sale', 'queued', amount, currency, tips, "
-                "exposure_minor, masked_card, card_data, auth_code, captured_at, captured_ts, ?, "
-                f"sn FROM {table} s WHERE seq > ? AND seq <= ? AND NOT EXISTS "
+                f"INSERT INTO transactions ({_PUBLISHED}) SELECT {_FROM_STAGED} FROM {table} s "
+                "WHERE seq > ? AND seq <= ? AND NOT EXISTS "
                 "(SELECT 1 FROM transactions t WHERE t.uuid = s.uuid) ORDER BY seq",
                 (self.now(), first, first + PUBLISH_ROWS),
             )

@@ -19,6 +19,7 @@ from storage import unsent
 from storage.base import StoreBase
 from storage.db import Connection
 from storage.records import (
+    ERASE_CARD_DATA,
     EVERY_RECORD,
     TX_COLUMNS,
     AuditRow,
@@ -50,18 +51,21 @@ class TransactionRows(StoreBase):
         card: CardData,
         auth_code: str | None,
         captured_at: datetime,
+        upload_item: str,
         sn: str | None = None,
     ) -> None:
         """Insert a queued sale inside the caller's transaction (with its audit row).
 
-        Everything its upload ITEM holds is stored here, `sn` (the device) included, so a resend
-        after a lost answer is the same content even if the settings changed meanwhile.
+        `upload_item` is its request ITEM as the adapter encoded it: the one copy of its card
+        data (`card` gives the masked number), sent as it is, so a resend after a lost answer is
+        the same bytes even if the settings changed meanwhile. `card_data` stays empty; it holds
+        the card data of sales stored before schema 10.
         """
         exposure = to_minor(amount + (tips or Decimal(0)), currency)
         conn.execute(
             "INSERT INTO transactions (uuid, kind, state, amount, currency, tips, exposure_minor, "
-            "masked_card, card_data, auth_code, captured_at, captured_ts, updated_ts, sn) "
-            "VALUES (?, 'sale', 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "masked_card, card_data, auth_code, captured_at, captured_ts, updated_ts, sn, "
+            "upload_item) VALUES (?, 'sale', 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 uuid,
                 str(amount),
@@ -69,12 +73,13 @@ class TransactionRows(StoreBase):
                 str(tips) if tips is not None else None,
                 exposure,
                 card.masked,
-                card.to_json(),
+                None,
                 auth_code,
                 captured_at.isoformat(),
                 captured_at.timestamp(),
                 self.now(),
                 sn,
+                upload_item,
             ),
         )
         unsent.add(conn, {(currency, "sale"): (exposure, 1)})
@@ -137,7 +142,7 @@ class TransactionRows(StoreBase):
             unsent.shift(conn, "uuid = ?", (record.uuid,), -1)
         conn.execute(
             "UPDATE transactions SET state = ?, updated_ts = ?"
-            + (", card_data = NULL" if erase else "")
+            + (f", {ERASE_CARD_DATA}" if erase else "")
             + ", seen_ts = CASE WHEN ? THEN ? ELSE seen_ts END WHERE uuid = ?",
             (new_state.value, now, seen, now, record.uuid),
         )
@@ -228,12 +233,15 @@ class TransactionRows(StoreBase):
             refunded_total=refunded,
         )
 
-    def load_card(self, uuid: str) -> CardData | None:
-        """The full card data of a record, only while its outcome is not final."""
-        rows = self.query("SELECT card_data FROM transactions WHERE uuid = ?", (uuid,))
-        if not rows or rows[0][0] is None:
-            return None
-        return CardData.from_json(rows[0][0])
+    def has_card_data(self, uuid: str) -> bool:
+        """Whether the record still holds card data (its stored request ITEM, or the card data
+        of a sale stored before schema 10): only while its outcome is not final."""
+        rows = self.query(
+            "SELECT 1 FROM transactions WHERE uuid = ? "
+            "AND (upload_item IS NOT NULL OR card_data IS NOT NULL)",
+            (uuid,),
+        )
+        return bool(rows)
 
     def _filter_sql(
         self, flt: TxFilter, *, older_than: int | None = None, newer_than: int | None = None

@@ -18,9 +18,9 @@ from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from edge_app.domain.transactions import TxKind, UploadItem
+from edge_app.domain.transactions import Outgoing, ReadyItem, TxKind
 from edge_app.gateway import adapter
 from edge_app.gateway.adapter import QueryResult, UploadResult
 from edge_app.gateway.errors import (
@@ -135,17 +135,20 @@ class ScriptedGateway:
 
     # -- the Gateway protocol -----------------------------------------------------------------
 
-    def upload(self, kind: TxKind, items: Sequence[UploadItem]) -> list[UploadResult]:
+    def upload(self, kind: TxKind, items: Sequence[Outgoing]) -> list[UploadResult]:
         fault = self._fault()
         self.calls.append(Call(f"upload:{kind.value}", [i.uuid for i in items], fault))
         self._before(fault)
-        if kind is TxKind.SALE and any(
-            i.card is not None and i.card.card_number in self.poison_cards for i in items
-        ):
+        # What a gateway reads: the ITEMs as they are sent (stored at capture or built now).
+        sent = [
+            json.loads(i.item_json) if isinstance(i, ReadyItem) else adapter.upload_item(i)
+            for i in items
+        ]
+        if kind is TxKind.SALE and any(_card(item) in self.poison_cards for item in sent):
             raise PermanentError(
                 "The gateway refused the request as malformed.", error_code="100001", status=400
             )
-        results = [self._apply(kind, item) for item in items]
+        results = [self._apply(kind, item) for item in sent]
         if fault == "lost":
             raise OutcomeUnknown("The connection failed before the answer arrived.")
         if fault == "crash":
@@ -227,22 +230,24 @@ class ScriptedGateway:
         self._brns += 1
         return f"B{self._brns:06d}"
 
-    def _apply(self, kind: TxKind, item: UploadItem) -> UploadResult:
-        content = json.dumps(adapter.upload_item(item), sort_keys=True)
-        known = self.held.get(item.uuid)
+    def _apply(self, kind: TxKind, item: dict[str, Any]) -> UploadResult:
+        uuid = item["uuid"]
+        content = json.dumps(item, sort_keys=True)
+        known = self.held.get(uuid)
         if known is not None:
             if known.content != content:
                 self.content_mismatches += 1
                 reused = "uuid reused with different content"
-                return _result(item.uuid, "failed", None, "100001", reused)
+                return _result(uuid, "failed", None, "100001", reused)
             state, brn, code = known.state, known.brn, known.error_code
-            return _result(item.uuid, state, brn, code, None, duplicate=True)
-        card = item.card.card_number if item.card else None
+            return _result(uuid, state, brn, code, None, duplicate=True)
+        card = _card(item)
         if card in self.refuse_item_cards:
-            return _result(item.uuid, "failed", None, "100001", "card cannot be processed")
+            return _result(uuid, "failed", None, "100001", "card cannot be processed")
         if card in self.transient_item_cards:
-            return _result(item.uuid, "failed", None, "100024", "Order Closing")
-        record = Held(kind, content, "success", None, amount=item.amount)
+            return _result(uuid, "failed", None, "100024", "Order Closing")
+        amount = Decimal(item["amount"]) if "amount" in item else None
+        record = Held(kind, content, "success", None, amount=amount)
         if kind is TxKind.SALE:
             if card in self.decline_cards:
                 record.state, record.error_code = "failed", "110003"
@@ -254,16 +259,17 @@ class ScriptedGateway:
         else:
             refusal = self._follow_up_refusal(kind, item)
             if refusal is not None:
-                return _result(item.uuid, "failed", None, refusal, None)
+                return _result(uuid, "failed", None, refusal, None)
             record.brn = self._new_brn()
-        self.held[item.uuid] = record
+        self.held[uuid] = record
         if record.state == "success":
-            self.charges[item.uuid] += 1
-        return _result(item.uuid, record.state, record.brn, record.error_code, None)
+            self.charges[uuid] += 1
+        return _result(uuid, record.state, record.brn, record.error_code, None)
 
-    def _follow_up_refusal(self, kind: TxKind, item: UploadItem) -> str | None:
+    def _follow_up_refusal(self, kind: TxKind, item: dict[str, Any]) -> str | None:
+        origin_brn = item.get("origin_brn")
         sale = next(
-            (h for h in self.held.values() if h.brn == item.origin_brn and h.kind is TxKind.SALE),
+            (h for h in self.held.values() if h.brn == origin_brn and h.kind is TxKind.SALE),
             None,
         )
         if sale is None or sale.state != "success":
@@ -274,10 +280,11 @@ class ScriptedGateway:
                 return "100001"
             sale.voided = True
             return None
-        assert item.amount is not None and sale.amount is not None
-        if sale.voided or sale.refunded + item.amount > sale.amount:
+        amount = Decimal(item["amount"])
+        assert sale.amount is not None
+        if sale.voided or sale.refunded + amount > sale.amount:
             return "100015"
-        sale.refunded += item.amount
+        sale.refunded += amount
         return None
 
     # -- what tests read ----------------------------------------------------------------------
@@ -288,6 +295,12 @@ class ScriptedGateway:
 
     def sent_uuids(self) -> Counter[str]:
         return Counter(u for c in self.uploads() for u in c.idents)
+
+
+def _card(item: dict[str, Any]) -> str | None:
+    """The card number of a sale's ITEM as sent; None for a void or refund."""
+    card = item.get("credit_card")
+    return card.get("card_number") if card else None
 
 
 def _result(

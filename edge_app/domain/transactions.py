@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +28,8 @@ __all__ = [
     "UNSENT_STATES",
     "CardData",
     "InvalidTransition",
+    "Outgoing",
+    "ReadyItem",
     "Sale",
     "SaleStatus",
     "TxKind",
@@ -150,6 +152,20 @@ class UploadItem:
     auth_code: str | None
     origin_brn: str | None
     sn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadyItem:
+    """A sale's request ITEM as the adapter encoded it when the sale was captured (stored, and
+    erased, with its card data): sent as it is, so every resend is the same bytes, and a sync
+    decodes no card data and builds no ITEM. Never in a log: the repr leaves the ITEM out."""
+
+    uuid: str
+    kind: TxKind
+    item_json: str = field(repr=False)
+
+
+Outgoing = UploadItem | ReadyItem  # what an upload request is made of
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -16,12 +15,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-from edge_app.domain.errors import ValidationError, refusal
-from edge_app.domain.messages import msg
+from edge_app.domain.errors import ValidationError
 from edge_app.domain.money import format_amount
-from edge_app.domain.transactions import CardData, TxKind, UploadItem, validate_brn
+from edge_app.domain.transactions import (
+    CardData,
+    Outgoing,
+    ReadyItem,
+    TxKind,
+    UploadItem,
+    validate_brn,
+)
 from edge_app.gateway.errors import ProtocolError
 
 # -- environments (seed 2; contract "Environments") --------------------------------------------
@@ -59,49 +64,6 @@ ENVIRONMENTS: Mapping[str, Environment] = MappingProxyType(
 )
 
 MAX_BATCH = 1000  # items per offline upload and card numbers per card_block request
-
-# -- URL rule ----------------------------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _field_label(field: str) -> object:
-    return msg(f"label.{field}") if field in ("base_url", "login_url") else field
-
-
-def check_url_allowed(url: str, field: str = "base_url") -> str:
-    """The URL without a trailing slash if it is https (or plain http on loopback only)."""
-    text = url.strip()
-    if not text:
-        raise refusal("url.required", field, name=_field_label(field))
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise refusal("url.spaces", field, name=_field_label(field))
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise refusal("url.scheme", field, name=_field_label(field))
-    if "@" in parts.netloc:
-        raise refusal("url.credentials", field, name=_field_label(field))
-    host = parts.hostname or ""
-    if not host:
-        raise refusal("url.host", field, name=_field_label(field), scheme=scheme)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise refusal("url.port", field, name=_field_label(field)) from None
-    if parts.query or parts.fragment or text.endswith(("?", "#")):
-        raise refusal("url.query", field, name=_field_label(field))
-    if scheme == "http" and not _is_loopback(host):
-        raise refusal("url.plain_http", field, host=host)
-    return text.rstrip("/")
-
 
 # -- paths -------------------------------------------------------------------------------------
 
@@ -231,12 +193,29 @@ def upload_item(item: UploadItem) -> dict[str, Any]:
 
 def upload_body(items: Sequence[UploadItem]) -> dict[str, Any]:
     """The whole offline upload request: 1 to 1000 items, all of one kind."""
+    _check_batch(items)
+    return {"transactions": [upload_item(item) for item in items]}
+
+
+def upload_item_json(item: UploadItem) -> str:
+    """One ITEM as the text a request carries (`encode_body`'s encoding). A sale's is made when
+    it is captured and stored with it, so every resend is the same bytes (`ReadyItem`)."""
+    return _ENCODE(upload_item(item))
+
+
+def upload_body_bytes(items: Sequence[Outgoing]) -> bytes:
+    """The exact bytes of an offline upload request: the stored ITEM of each ready sale, the
+    others built now. The same bytes as `encode_body(upload_body(...))` of the same records."""
+    _check_batch(items)
+    parts = (i.item_json if isinstance(i, ReadyItem) else _ENCODE(upload_item(i)) for i in items)
+    return ('{"transactions":[' + ",".join(parts) + "]}").encode("utf-8")
+
+
+def _check_batch(items: Sequence[Outgoing]) -> None:
     if not 1 <= len(items) <= MAX_BATCH:
         raise ValueError(f"an offline upload takes 1 to {MAX_BATCH} items, not {len(items)}")
-    kinds = {TxKind(item.kind) for item in items}
-    if len(kinds) != 1:
+    if len({TxKind(item.kind) for item in items}) != 1:
         raise ValueError("an offline upload takes items of one kind only")
-    return {"transactions": [upload_item(item) for item in items]}
 
 
 def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:
@@ -245,9 +224,12 @@ def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:
     return {"card_numbers": list(numbers)}
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """Compact UTF-8 JSON: the exact bytes that are signed and sent."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _ENCODE(body).encode("utf-8")
 
 
 def sign_body(body_bytes: bytes, secret: str) -> str:
@@ -412,25 +394,41 @@ def parse_upload_response(payload: object, sent_uuids: Sequence[str]) -> list[Up
     return parsed
 
 
+_Secrets = tuple[str | None, str | None, str | None]
+
+
+def _card_secrets(item: Outgoing, *, all_of_them: bool) -> _Secrets:
+    """(card number, track 2, CVV) of a sale's ITEM; Nones for a void or refund. From a ready
+    ITEM the number alone is cut out without decoding it; the rest only when asked for."""
+    if isinstance(item, UploadItem):
+        card = item.card
+        return (card.card_number, card.track2, card.cvv) if card else (None, None, None)
+    if all_of_them:
+        credit = json.loads(item.item_json).get("credit_card") or {}
+        return credit.get("card_number"), credit.get("card_track2"), credit.get("cvv")
+    _, key, rest = item.item_json.partition('"card_number":"')  # digits: nothing escaped
+    return (rest.partition('"')[0] if key else None), None, None
+
+
 def check_results_against_items(
-    results: Sequence[UploadResult], items: Sequence[UploadItem]
+    results: Sequence[UploadResult], items: Sequence[Outgoing]
 ) -> list[UploadResult]:
     """Each item's own card data cut out of its result's text; its card number as BRN refused."""
     checked: list[UploadResult] = []
     for result, item in zip(results, items, strict=True):
-        card = item.card
-        if card is None:
+        if not (result.brn or result.error_desc):
             checked.append(result)
             continue
-        if result.brn and card.card_number and card.card_number in result.brn:
+        number, track2, cvv = _card_secrets(item, all_of_them=bool(result.error_desc))
+        if result.brn and number and number in result.brn:
             raise ProtocolError("The gateway's answer gives a card number as a BRN.")
         desc = result.error_desc
         if desc:
-            for value in (card.card_number, card.track2):
+            for value in (number, track2):
                 if value and len(value) >= 4:
                     desc = desc.replace(value, "[hidden]")
-            if card.cvv:
-                desc = re.sub(rf"(?<!\d){re.escape(card.cvv)}(?!\d)", "[hidden]", desc)
+            if cvv:
+                desc = re.sub(rf"(?<!\d){re.escape(cvv)}(?!\d)", "[hidden]", desc)
             result = replace(result, error_desc=desc)
         checked.append(result)
     return checked

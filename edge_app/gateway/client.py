@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from edge_app.domain.transactions import TxKind, UploadItem
+from edge_app.domain.transactions import Outgoing, TxKind
 from edge_app.gateway.adapter import (
     LOGIN_PATH,
     DeviceInfo,
@@ -29,7 +29,6 @@ from edge_app.gateway.adapter import (
     card_block_body,
     card_block_path,
     check_results_against_items,
-    check_url_allowed,
     common_headers,
     encode_body,
     login_body,
@@ -41,7 +40,7 @@ from edge_app.gateway.adapter import (
     parse_upload_response,
     query_path,
     sign_body,
-    upload_body,
+    upload_body_bytes,
 )
 from edge_app.gateway.errors import (
     AccountDisabled,
@@ -60,6 +59,7 @@ from edge_app.gateway.errors import (
     scrub_text,
 )
 from edge_app.gateway.retry import parse_retry_after
+from edge_app.gateway.urls import check_url_allowed
 
 log = logging.getLogger("edge_app.gateway")
 
@@ -149,13 +149,13 @@ class GatewayClient:
         with self._login_lock:
             return self._login_locked(username, password)
 
-    def upload(self, kind: TxKind, items: Sequence[UploadItem]) -> list[UploadResult]:
+    def upload(self, kind: TxKind, items: Sequence[Outgoing]) -> list[UploadResult]:
         """Send one batch of offline transactions of `kind`; one result per item, same order."""
         if not items:
             return []
         if any(item.kind != kind for item in items):
             raise ValueError(f"every item of a {kind.value} upload must be a {kind.value}")
-        body = upload_body(items)
+        body = upload_body_bytes(items)
         payload = self._call(
             "POST", offline_upload_path(self._config.store_id, kind), body, len(items)
         )
@@ -172,7 +172,9 @@ class GatewayClient:
         if not numbers:
             return 0
         body = card_block_body(numbers)
-        payload = self._call("POST", card_block_path(self._config.store_id, op), body, len(numbers))
+        payload = self._call(
+            "POST", card_block_path(self._config.store_id, op), encode_body(body), len(numbers)
+        )
         return parse_card_block_response(payload)
 
     def close(self) -> None:
@@ -250,9 +252,8 @@ class GatewayClient:
 
     # -- one request ---------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None, count: int) -> object:
+    def _call(self, method: str, path: str, content: bytes | None, count: int) -> object:
         """Send a request with the token; after a 401 log in once and resend the same bytes."""
-        content = encode_body(body) if body is not None else None
         url = self._base_url + path
         token = self._current_token()
         if token is None:

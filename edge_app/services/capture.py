@@ -24,6 +24,7 @@ from edge_app.domain.transactions import (
     SaleStatus,
     TxKind,
     TxState,
+    UploadItem,
     check_refund,
     check_void,
     new_uuid,
@@ -125,8 +126,30 @@ class Capturing(AppBase):
             auth_code=sale.auth_code,
             captured_at=checked.captured_at,
             sn=self.config.device_id,
+            upload_item=self.upload_item_of(checked),
         )
         return Capture(sale.uuid, TxState.QUEUED, checked.warnings)
+
+    def upload_item_of(self, checked: CheckedSale) -> str:
+        """The sale's request ITEM, encoded now and stored with it: what every sync of it sends.
+        A sale the adapter cannot encode is refused here, not at the sync."""
+        from edge_app.gateway.adapter import upload_item_json  # here: start-up stays cheap
+
+        sale = checked.sale
+        return upload_item_json(
+            UploadItem(
+                uuid=sale.uuid,
+                kind=TxKind.SALE,
+                captured_at=checked.captured_at,
+                amount=sale.amount,
+                currency=sale.currency,
+                tips=sale.tips,
+                card=sale.card,
+                auth_code=sale.auth_code,
+                origin_brn=None,
+                sn=self.config.device_id,
+            )
+        )
 
     def check_sale(self, ctx: CaptureContext, fields: Mapping[str, Any]) -> CheckedSale:
         """Every check of a sale but the uuid's (validation, block list, offline limits); the
@@ -289,7 +312,7 @@ class Capturing(AppBase):
         record = self._existing(uuid)
         if record.state not in (TxState.FAILED, TxState.HELD):
             raise refusal("retry.state")
-        if record.kind is TxKind.SALE and self.store.load_card(uuid) is None:
+        if record.kind is TxKind.SALE and not self.store.has_card_data(uuid):
             raise refusal("retry.erased")
         self.store.requeue_for_retry(record)
 

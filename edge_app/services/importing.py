@@ -183,11 +183,12 @@ class Importing(Capturing):
             str(sale.tips) if sale.tips is not None else None,
             to_minor(checked.exposure, sale.currency),
             sale.card.masked,
-            sale.card.to_json(),
+            None,  # the card data is in the stored ITEM (the last column)
             sale.auth_code,
             at_text,
             at_ts,
             self.config.device_id,
+            self.upload_item_of(checked),
         ), checked
 
     def _stage(self, run: _Run) -> None:

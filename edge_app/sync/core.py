@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Literal, Protocol, TypeVar
 
-from edge_app.domain.transactions import TxKind, TxState, UploadItem
+from edge_app.domain.transactions import Outgoing, TxKind, TxState
 from edge_app.gateway.adapter import QueryResult, UploadResult
 from edge_app.gateway.errors import (
     AccountDisabled,
@@ -42,7 +42,7 @@ DEFAULT_OPTIONS = SyncOptions()
 class Gateway(Protocol):
     """What the engine needs from the gateway client (GatewayClient implements it)."""
 
-    def upload(self, kind: TxKind, items: Sequence[UploadItem]) -> list[UploadResult]: ...
+    def upload(self, kind: TxKind, items: Sequence[Outgoing]) -> list[UploadResult]: ...
 
     def query(self, ident: str) -> QueryResult: ...
 

@@ -5,11 +5,11 @@ May import the domain, the gateway's errors and result types, the sync policy an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 
-from edge_app.domain.transactions import TxKind, TxState, UploadItem
+from edge_app.domain.transactions import Outgoing, TxKind, TxState
 from edge_app.gateway.adapter import UploadResult
 from edge_app.gateway.errors import GatewayError, PermanentError, ProtocolError
 from edge_app.sync import policy
@@ -23,7 +23,7 @@ def _records(kind: TxKind, count: int) -> str:
     return f"{count} {kind.value}{'' if count == 1 else 's'}"
 
 
-def _check_results(items: Sequence[UploadItem], results: Sequence[UploadResult]) -> None:
+def _check_results(items: Sequence[Outgoing], results: Sequence[UploadResult]) -> None:
     """An answer is about exactly the records sent, in order, or it is not an answer at all.
 
     The client checks this too; the engine does not rely on any gateway implementation for it,
@@ -60,11 +60,11 @@ class Uploads(EngineCore):
                         self._clock(),
                         after_id,
                     )
-                    items, after_id = self._patiently(claim)
+                    items, after_id, attempts = self._patiently(claim)
                     if not items:
                         break
                     self._report(step, 0, f"{len(items)} {kind.value}(s) in this batch")
-                    in_flight.append(pool.submit(self._send_batch, kind, items, step))
+                    in_flight.append(pool.submit(self._send_batch, kind, items, attempts, step))
                     # One batch more than the senders: the next is claimed (database work)
                     # while the others are on the wire, so it is ready the moment one returns.
                     if len(in_flight) > self.options.concurrency:
@@ -85,7 +85,7 @@ class Uploads(EngineCore):
         if write_failure is not None:
             raise write_failure
 
-    def _give_back(self, items: Sequence[UploadItem], reason: str) -> None:
+    def _give_back(self, items: Sequence[Outgoing], reason: str) -> None:
         """Records of a request the gateway did not decide about: queued again, card data kept."""
         self._record_outcomes(
             [
@@ -95,20 +95,22 @@ class Uploads(EngineCore):
             wait=True,
         )
 
-    def _send_batch(self, kind: TxKind, items: list[UploadItem], step: str) -> None:
+    def _send_batch(
+        self, kind: TxKind, items: list[Outgoing], attempts: Mapping[str, int], step: str
+    ) -> None:
         if self._stopping():
             return  # claimed ahead but not sent: the queue gets it back, same uuid
         try:
             answer = self._upload(kind, items)
             if isinstance(answer, PermanentError):
-                self._isolate(kind, items, answer, step)
+                self._isolate(kind, items, attempts, answer, step)
             else:
-                self._record_results(items, answer, step)
+                self._record_results(items, attempts, answer, step)
         except BaseException:
             self._halt.set()  # the other senders stop before their next request
             raise
 
-    def _upload(self, kind: TxKind, items: list[UploadItem]) -> list[UploadResult] | PermanentError:
+    def _upload(self, kind: TxKind, items: list[Outgoing]) -> list[UploadResult] | PermanentError:
         def send() -> list[UploadResult]:
             results = self.gateway.upload(kind, items)
             _check_results(items, results)
@@ -123,7 +125,12 @@ class Uploads(EngineCore):
         return answer
 
     def _isolate(
-        self, kind: TxKind, items: list[UploadItem], error: PermanentError, step: str
+        self,
+        kind: TxKind,
+        items: list[Outgoing],
+        attempts: Mapping[str, int],
+        error: PermanentError,
+        step: str,
     ) -> None:
         """A refusal that may come from one record's content: find it by bisection.
 
@@ -143,27 +150,27 @@ class Uploads(EngineCore):
             self._report(step, 1)
             return
         middle = len(items) // 2
-        refused: list[tuple[list[UploadItem], PermanentError]] = []
+        refused: list[tuple[list[Outgoing], PermanentError]] = []
         for half in (items[:middle], items[middle:]):
             answer = self._upload(kind, half)
             if isinstance(answer, PermanentError):
                 refused.append((half, answer))
             else:
-                self._record_results(half, answer, step)
+                self._record_results(half, attempts, answer, step)
         with self._lock:
             alike = len(refused) == 2 and kind not in self._accepted
         if alike:
             self._refuse_whole(kind, items, error)
         for half, half_error in refused:
-            self._isolate(kind, half, half_error, step)
+            self._isolate(kind, half, attempts, half_error, step)
 
-    def _refuse_whole(self, kind: TxKind, items: list[UploadItem], error: PermanentError) -> None:
+    def _refuse_whole(self, kind: TxKind, items: list[Outgoing], error: PermanentError) -> None:
         self._give_back(items, str(error))
         raise StopRun(
             policy.whole_request_refusal(f"{kind.value} uploads", error), needs_person=True
         )
 
-    def _hold(self, item: UploadItem, reason: str, error: GatewayError) -> None:
+    def _hold(self, item: Outgoing, reason: str, error: GatewayError) -> None:
         self._record_outcomes(
             [
                 Outcome(
@@ -179,10 +186,15 @@ class Uploads(EngineCore):
         )
 
     def _record_results(
-        self, items: Sequence[UploadItem], results: Sequence[UploadResult], step: str
+        self,
+        items: Sequence[Outgoing],
+        attempts: Mapping[str, int],
+        results: Sequence[UploadResult],
+        step: str,
     ) -> None:
+        """`attempts`: each record's tries before this one, as its claim read them."""
+
         def write() -> None:
-            attempts = outbox.attempts_of(self.store, [i.uuid for i in items])
             outcomes: list[Outcome] = []
             notes: list[str] = []
             for item, result in zip(items, results, strict=True):

@@ -136,7 +136,7 @@ class EnvironmentPage(QWizardPage):
         errors: dict[str, str] = {}
         if self.name() in ("custom", "sandbox"):
             from edge_app.domain.errors import ValidationError
-            from edge_app.gateway.adapter import check_url_allowed
+            from edge_app.gateway.urls import check_url_allowed
 
             for field, edit in (("base_url", self.base_url), ("login_url", self.login_url)):
                 text = edit.text().strip()

@@ -71,7 +71,7 @@ def test_whole_request_refusals_keep_every_sale_and_its_card_data(
     assert summary["failed"] == 0 and summary["held"] == 0 and summary["left_queued"] == 24
     assert "base URL" in " ".join(summary["needs_attention"])
     assert states(fast_app, uuids) == {"queued"}
-    assert all(fast_app.store.load_card(u) is not None for u in uuids)
+    assert all(fast_app.store.has_card_data(u) for u in uuids)
     assert gateway.received()["transactions"] == {}
     gateway.set_options(refuse_status=0, refuse_code="")
     returncode, summary = sync_json(home)
@@ -102,7 +102,7 @@ def test_one_sale_the_gateway_cannot_take_is_held_and_the_rest_go(
     assert returncode == EXIT_NEEDS_PERSON, summary
     assert states(fast_app, good) == {"uploaded"} and summary["held"] == 1
     assert fast_app.store.get(bad).state is TxState.HELD
-    assert fast_app.store.load_card(bad) is not None
+    assert fast_app.store.has_card_data(bad)
     gateway.set_options(refuse_cards=frozenset())
     fast_app.retry_failed(bad)  # the manager's Retry works: the card data is still there
     assert sync_json(home)[0] == EXIT_DONE

@@ -19,7 +19,6 @@ from edge_app.gateway.adapter import (
     DeviceInfo,
     card_block_body,
     card_block_path,
-    check_url_allowed,
     common_headers,
     encode_body,
     login_body,
@@ -35,6 +34,7 @@ from edge_app.gateway.adapter import (
     upload_item,
 )
 from edge_app.gateway.errors import ProtocolError
+from edge_app.gateway.urls import check_url_allowed
 
 VISA = "4111111111111111"
 HKT = timezone(timedelta(hours=8))

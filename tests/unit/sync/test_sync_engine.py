@@ -70,7 +70,7 @@ def states(app: Any, uuids: list[str]) -> set[str]:
 def assert_card_data_matches_states(app: Any) -> None:
     """Card data exists exactly while a sale may still be sent."""
     for record in app.store.list_transactions(limit=10_000):
-        has_card = app.store.load_card(record.uuid) is not None
+        has_card = app.store.has_card_data(record.uuid)
         if record.kind is TxKind.SALE:
             assert has_card == (record.state in CARD_KEPT_STATES), record
         else:
@@ -102,7 +102,7 @@ def test_every_request_refused_as_a_whole_keeps_every_record_queued(app: Any, fa
     assert summary.exit_code == EXIT_NEEDS_PERSON, summary.to_json()
     assert summary.failed == summary.held == summary.uploaded == summary.requeued == 0
     assert states(app, uuids) == {"queued"}
-    assert all(app.store.load_card(u) is not None for u in uuids)
+    assert all(app.store.has_card_data(u) for u in uuids)
     given_back = [r for r in map(app.store.get, uuids) if r.error_desc]
     assert given_back and all(r.attempts == 0 for r in given_back)  # told why, no try counted
     message = " ".join(summary.needs_attention)
@@ -125,7 +125,7 @@ def test_a_record_refused_alone_while_others_pass_is_held_with_its_card_data(app
     assert states(app, good) == {"uploaded"}
     record = app.store.get(bad)
     assert record.state is TxState.HELD and record.error_code == "100001"
-    assert app.store.load_card(bad) is not None
+    assert app.store.has_card_data(bad)
     assert summary.held == 1 and any(bad in line for line in summary.needs_attention)
     # A manager's Retry after the cause is fixed sends it, same uuid.
     gateway.poison_cards.clear()
@@ -152,7 +152,7 @@ def test_a_single_record_refused_before_anything_was_accepted_stays_queued(app: 
     bad = capture_sales(app, 1, card=MASTERCARD)[0]
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_NEEDS_PERSON
-    assert state(app, bad) is TxState.QUEUED and app.store.load_card(bad) is not None
+    assert state(app, bad) is TxState.QUEUED and app.store.has_card_data(bad)
 
 
 # -- answers about items ---------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_a_decline_is_final_and_erases_card_data(app: Any) -> None:
     assert states(app, good) == {"uploaded"}
     bad = declined[0]
     record = app.store.get(bad)
-    assert record.state is TxState.FAILED and app.store.load_card(bad) is None
+    assert record.state is TxState.FAILED and not app.store.has_card_data(bad)
     assert record.error_code == "110003" and "card issuer" in record.error_desc
     assert record.attempts == 1  # one answer from the gateway, one try
     assert states(app, held) == {"held"}
@@ -184,7 +184,7 @@ def test_an_item_refused_for_its_parameters_is_held_not_failed(app: Any) -> None
     bad = capture_sales(app, 1, card=MASTERCARD)[0]
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_NEEDS_PERSON and summary.held == 1
-    assert state(app, bad) is TxState.HELD and app.store.load_card(bad) is not None
+    assert state(app, bad) is TxState.HELD and app.store.has_card_data(bad)
 
 
 def test_uuid_reused_with_other_content_is_held_not_failed(app: Any) -> None:
@@ -193,7 +193,7 @@ def test_uuid_reused_with_other_content_is_held_not_failed(app: Any) -> None:
     gateway.held[uuid] = gateway.held.get(uuid) or _foreign_record()
     summary = run(app, gateway)
     assert gateway.content_mismatches == 1
-    assert state(app, uuid) is TxState.HELD and app.store.load_card(uuid) is not None
+    assert state(app, uuid) is TxState.HELD and app.store.has_card_data(uuid)
     assert "different content" in " ".join(summary.needs_attention)
 
 
@@ -216,7 +216,7 @@ def test_transient_item_refusals_go_back_to_the_queue_then_are_held(app: Any) ->
         with app.store.transaction() as conn:
             conn.execute("UPDATE transactions SET next_attempt_ts = 0 WHERE uuid = ?", (uuid,))
         summary = run(app, gateway, item_attempts=3, retry_base=1.0)
-    assert state(app, uuid) is TxState.HELD and app.store.load_card(uuid) is not None
+    assert state(app, uuid) is TxState.HELD and app.store.has_card_data(uuid)
     assert summary.exit_code == EXIT_NEEDS_PERSON
 
 
@@ -230,7 +230,7 @@ def test_an_answer_not_about_the_records_sent_leaves_them_queued(app: Any, fault
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_RETRY_LATER, summary.to_json()
     assert summary.uploaded == 0 and states(app, uuids) == {"queued"}
-    assert all(app.store.load_card(u) is not None for u in uuids)
+    assert all(app.store.has_card_data(u) for u in uuids)
     assert len(gateway.uploads()) == QUICK.batch_attempts  # tried, then left for later
     assert "stay queued" in " ".join(summary.retry_later)
     gateway.always = None
@@ -269,7 +269,7 @@ def test_success_without_a_brn_stays_pending_with_its_card_data(app: Any) -> Non
     gateway.query = _query_without_brn(gateway)  # type: ignore[method-assign]
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_RETRY_LATER and summary.pending == 1
-    assert state(app, uuid) is TxState.PENDING and app.store.load_card(uuid) is not None
+    assert state(app, uuid) is TxState.PENDING and app.store.has_card_data(uuid)
     refund = app.capture_refund(uuid, "1.00").uuid
     assert app.store.get(refund).origin_brn is None  # waits for the BRN
 
@@ -523,7 +523,7 @@ def test_held_card_data_is_erased_after_the_held_time(app: Any) -> None:
         )
     summary = run(app, gateway, held_days=7.0)
     record = app.store.get(uuid)
-    assert record.state is TxState.FAILED and app.store.load_card(uuid) is None
+    assert record.state is TxState.FAILED and not app.store.has_card_data(uuid)
     assert "7 days" in record.error_desc and summary.exit_code == EXIT_NEEDS_PERSON
 
 
@@ -605,7 +605,7 @@ def test_a_pending_sale_a_query_says_was_declined_is_final_and_erased(app: Any) 
     uuid = capture_sales(app, 1)[0]
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_NEEDS_PERSON
-    assert state(app, uuid) is TxState.FAILED and app.store.load_card(uuid) is None
+    assert state(app, uuid) is TxState.FAILED and not app.store.has_card_data(uuid)
     assert any(line.startswith("Declined") for line in summary.needs_attention)
 
 
@@ -627,7 +627,7 @@ def test_a_query_without_a_usable_answer_leaves_the_record_pending(app: Any, ans
     gateway.query = query  # type: ignore[method-assign]
     summary = run(app, gateway)
     assert summary.exit_code == EXIT_RETRY_LATER and summary.pending == 1
-    assert state(app, uuid) is TxState.PENDING and app.store.load_card(uuid) is not None
+    assert state(app, uuid) is TxState.PENDING and app.store.has_card_data(uuid)
 
 
 def test_a_run_stopping_answer_while_asking_for_missing_brns(app: Any) -> None:
@@ -690,7 +690,7 @@ def test_a_disk_error_while_writing_answers_stops_the_run_and_loses_nothing(
     with pytest.raises(DiskFullError):
         engine.run()
     assert states(app, uuids) == {"queued"}  # back in the queue, card data kept
-    assert all(app.store.load_card(u) is not None for u in uuids)
+    assert all(app.store.has_card_data(u) for u in uuids)
     monkeypatch.setattr(outbox, "apply_outcomes", original)
     assert run(app, gateway).exit_code == EXIT_DONE
     assert states(app, uuids) == {"uploaded"} and set(gateway.charges.values()) == {1}

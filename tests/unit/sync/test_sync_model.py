@@ -144,7 +144,7 @@ class OutboxModel(RuleBasedStateMachine):
         try:
             self.app.retry_failed(record.uuid)
         except ValidationError:
-            assert record.kind is TxKind.SALE and self.app.store.load_card(record.uuid) is None
+            assert record.kind is TxKind.SALE and not self.app.store.has_card_data(record.uuid)
 
     @rule(device=st.sampled_from(["00000000000000AA", "00000000000000BB"]))
     def change_device_id(self, device: str) -> None:
@@ -228,7 +228,7 @@ class OutboxModel(RuleBasedStateMachine):
         if self.app is None:
             return
         for record in self.app.store.list_transactions(limit=10_000):
-            has_card = self.app.store.load_card(record.uuid) is not None
+            has_card = self.app.store.has_card_data(record.uuid)
             expected = record.kind is TxKind.SALE and record.state in CARD_KEPT_STATES
             assert has_card == expected, record
 

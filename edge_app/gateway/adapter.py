@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from types import MappingProxyType
+from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -23,45 +24,12 @@ from edge_app.domain.transactions import (
     CardData,
     Outgoing,
     ReadyItem,
+    Sale,
     TxKind,
     UploadItem,
     validate_brn,
 )
 from edge_app.gateway.errors import ProtocolError
-
-# -- environments (seed 2; contract "Environments") --------------------------------------------
-
-
-@dataclass(frozen=True)
-class Environment:
-    name: str
-    login_url: str
-    base_url: str
-    client_id: str
-    client_secret: str
-
-    def __repr__(self) -> str:  # the client secret is a constant of the seed, still keep it out
-        return f"Environment(name={self.name!r}, base_url={self.base_url!r})"
-
-
-ENVIRONMENTS: Mapping[str, Environment] = MappingProxyType(
-    {
-        "develop": Environment(
-            name="develop",
-            login_url="https://stg.bindo.co",
-            base_url="https://stg-payment.bindo.co",
-            client_id="hy89x4gh7b82y9ymhl7s75ucog6j9b",
-            client_secret="acp02fndjef4ablir1ug1imy6ao6cgm",  # noqa: S106 - public seed constant
-        ),
-        "production": Environment(
-            name="production",
-            login_url="https://bindo.com",
-            base_url="https://payment.bindo.co",
-            client_id="r2e329dajqd22u4bdqce1g08ptu5hp0",
-            client_secret="ly286rorphahzz6wm3su79u0vpw7ly6",  # noqa: S106 - public seed constant
-        ),
-    }
-)
 
 MAX_BATCH = 1000  # items per offline upload and card numbers per card_block request
 
@@ -129,12 +97,17 @@ def credit_card_body(card: CardData) -> dict[str, str]:
     return {name: value for name, value in fields.items() if value}
 
 
-def _amount(item: UploadItem) -> tuple[str, str]:
+def _given_amount(item: UploadItem) -> tuple[Decimal, str]:
     if item.amount is None or not item.currency:
         raise ValidationError(
             f"{item.kind.value.capitalize()} {item.uuid} has no amount or currency."
         )
-    return format_amount(item.amount, item.currency), item.currency
+    return item.amount, item.currency
+
+
+def _amount(item: UploadItem) -> tuple[str, str]:
+    amount, currency = _given_amount(item)
+    return format_amount(amount, currency), currency
 
 
 def _origin(item: UploadItem) -> str:
@@ -152,27 +125,13 @@ def upload_item(item: UploadItem) -> dict[str, Any]:
     the same ITEM (the gateway's idempotency compares the content of a resent uuid).
     """
     kind = TxKind(item.kind)
-    date_time = _rfc3339(item.captured_at, item.uuid)
     if kind is TxKind.SALE:
-        amount, currency = _amount(item)
+        amount, currency = _given_amount(item)
         if item.card is None:
             raise ValidationError(f"Sale {item.uuid} has no card data.")
-        body: dict[str, Any] = {
-            "uuid": item.uuid,
-            "transaction_type": "sale",
-            "payment_method": "credit_card",
-            "amount": amount,
-            "currency": currency,
-        }
-        if item.tips is not None:
-            body["tips_amount"] = format_amount(item.tips, currency)
-        if item.sn:
-            body["sn"] = item.sn
-        body["credit_card"] = credit_card_body(item.card)
-        body["date_time"] = date_time
-        if item.auth_code:
-            body["offline_auth_code"] = item.auth_code
-        return body
+        sale = Sale(item.uuid, amount, currency, item.tips, item.card, item.auth_code)
+        return _sale_item(sale, item.captured_at, item.sn)
+    date_time = _rfc3339(item.captured_at, item.uuid)
     if kind is TxKind.VOID:
         return {
             "uuid": item.uuid,
@@ -180,11 +139,11 @@ def upload_item(item: UploadItem) -> dict[str, Any]:
             "origin_brn": _origin(item),
             "date_time": date_time,
         }
-    amount, currency = _amount(item)
+    refund, currency = _amount(item)
     return {
         "uuid": item.uuid,
         "transaction_type": "refund",
-        "amount": amount,
+        "amount": refund,
         "currency": currency,
         "origin_brn": _origin(item),
         "date_time": date_time,
@@ -195,6 +154,45 @@ def upload_body(items: Sequence[UploadItem]) -> dict[str, Any]:
     """The whole offline upload request: 1 to 1000 items, all of one kind."""
     _check_batch(items)
     return {"transactions": [upload_item(item) for item in items]}
+
+
+def _sale_item(sale: Sale, captured_at: datetime, sn: str | None) -> dict[str, Any]:
+    """A sale's ITEM: the contract's Sale ITEM, keys in this order."""
+    body: dict[str, Any] = {
+        "uuid": sale.uuid,
+        "transaction_type": "sale",
+        "payment_method": "credit_card",
+        "amount": format_amount(sale.amount, sale.currency),
+        "currency": sale.currency,
+    }
+    if sale.tips is not None:
+        body["tips_amount"] = format_amount(sale.tips, sale.currency)
+    if sn:
+        body["sn"] = sn
+    body["credit_card"] = credit_card_body(sale.card)
+    body["date_time"] = _rfc3339(captured_at, sale.uuid)
+    if sale.auth_code:
+        body["offline_auth_code"] = sale.auth_code
+    return body
+
+
+def sale_item_json(sale: Sale, captured_at: datetime, sn: str | None) -> str:
+    """A sale's ITEM as a request carries it, made when the sale is captured and stored with it
+    (`ReadyItem`): the same text as `upload_item_json` of the stored record, made faster (all
+    its values are texts)."""
+    return _texts_json(_sale_item(sale, captured_at, sn))
+
+
+def _texts_json(obj: Mapping[str, Any]) -> str:
+    """`encode_body`'s encoding of an object whose values are texts or such objects."""
+    return (
+        "{"
+        + ",".join(
+            _text(k) + ":" + (_texts_json(v) if isinstance(v, dict) else _text(v))
+            for k, v in obj.items()
+        )
+        + "}"
+    )
 
 
 def upload_item_json(item: UploadItem) -> str:
@@ -225,6 +223,7 @@ def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_text = encode_basestring  # how _ENCODE writes a text (ensure_ascii=False)
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

@@ -1,16 +1,55 @@
-"""Where the app may send requests: https anywhere, plain http to this computer only.
+"""Where the gateway is: the seed's environments, and the rule for any other address (https
+anywhere, plain http to this computer only).
 
-A rule about the gateway's addresses (settings, the wizard, the client), not about its paths or
-bodies, which `adapter` owns.
+Used by the settings, the wizard and the client; the paths and bodies are `adapter`'s.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from edge_app.domain.errors import refusal
 from edge_app.domain.messages import msg
+
+# -- environments (seed 2; contract "Environments") --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    login_url: str
+    base_url: str
+    client_id: str
+    client_secret: str
+
+    def __repr__(self) -> str:  # the client secret is a constant of the seed, still keep it out
+        return f"Environment(name={self.name!r}, base_url={self.base_url!r})"
+
+
+ENVIRONMENTS: Mapping[str, Environment] = MappingProxyType(
+    {
+        "develop": Environment(
+            name="develop",
+            login_url="https://stg.bindo.co",
+            base_url="https://stg-payment.bindo.co",
+            client_id="hy89x4gh7b82y9ymhl7s75ucog6j9b",
+            client_secret="acp02fndjef4ablir1ug1imy6ao6cgm",  # noqa: S106 - public seed constant
+        ),
+        "production": Environment(
+            name="production",
+            login_url="https://bindo.com",
+            base_url="https://payment.bindo.co",
+            client_id="r2e329dajqd22u4bdqce1g08ptu5hp0",
+            client_secret="ly286rorphahzz6wm3su79u0vpw7ly6",  # noqa: S106 - public seed constant
+        ),
+    }
+)
+
+# -- URL rule ----------------------------------------------------------------------------------
 
 
 def _is_loopback(host: str) -> bool:

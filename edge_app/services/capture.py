@@ -24,7 +24,6 @@ from edge_app.domain.transactions import (
     SaleStatus,
     TxKind,
     TxState,
-    UploadItem,
     check_refund,
     check_void,
     new_uuid,
@@ -133,23 +132,9 @@ class Capturing(AppBase):
     def upload_item_of(self, checked: CheckedSale) -> str:
         """The sale's request ITEM, encoded now and stored with it: what every sync of it sends.
         A sale the adapter cannot encode is refused here, not at the sync."""
-        from edge_app.gateway.adapter import upload_item_json  # here: start-up stays cheap
+        from edge_app.gateway.adapter import sale_item_json  # here: start-up stays cheap
 
-        sale = checked.sale
-        return upload_item_json(
-            UploadItem(
-                uuid=sale.uuid,
-                kind=TxKind.SALE,
-                captured_at=checked.captured_at,
-                amount=sale.amount,
-                currency=sale.currency,
-                tips=sale.tips,
-                card=sale.card,
-                auth_code=sale.auth_code,
-                origin_brn=None,
-                sn=self.config.device_id,
-            )
-        )
+        return sale_item_json(checked.sale, checked.captured_at, self.config.device_id)
 
     def check_sale(self, ctx: CaptureContext, fields: Mapping[str, Any]) -> CheckedSale:
         """Every check of a sale but the uuid's (validation, block list, offline limits); the

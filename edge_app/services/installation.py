@@ -257,7 +257,7 @@ def _new_config(settings: InitSettings) -> tuple[AppConfig, str | None]:
 
 def _environment_urls(settings: InitSettings) -> tuple[str, str, str, str | None]:
     """(base_url, login_url, client_id, client_secret) for the chosen environment."""
-    from edge_app.gateway.adapter import ENVIRONMENTS
+    from edge_app.gateway.urls import ENVIRONMENTS
 
     if settings.environment in ENVIRONMENTS:
         env = ENVIRONMENTS[settings.environment]
@@ -278,7 +278,7 @@ def _environment_urls(settings: InitSettings) -> tuple[str, str, str, str | None
 
 
 def _environment_secret(config: AppConfig) -> str:
-    from edge_app.gateway.adapter import ENVIRONMENTS
+    from edge_app.gateway.urls import ENVIRONMENTS
 
     if config.environment in ENVIRONMENTS:
         return ENVIRONMENTS[config.environment].client_secret

@@ -332,7 +332,7 @@ class SettingsPage(Page):
         custom = name == "custom"
         fixed = name in ("production", "develop")
         if fixed:
-            from edge_app.gateway.adapter import ENVIRONMENTS
+            from edge_app.gateway.urls import ENVIRONMENTS
 
             env = ENVIRONMENTS[name]
             self.base_url.setText(env.base_url)

@@ -103,7 +103,7 @@ class EnvironmentPage(QWizardPage):
     def _changed(self) -> None:
         """Rows are enabled or disabled, never hidden, so the page keeps its size."""
         from edge_app.config import SANDBOX_URL
-        from edge_app.gateway.adapter import ENVIRONMENTS
+        from edge_app.gateway.urls import ENVIRONMENTS
 
         name = self.name()
         editable = name in ("custom", "sandbox")

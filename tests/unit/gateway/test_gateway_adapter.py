@@ -14,7 +14,6 @@ import pytest
 from edge_app.domain.errors import ValidationError
 from edge_app.domain.transactions import CardData, TxKind, UploadItem
 from edge_app.gateway.adapter import (
-    ENVIRONMENTS,
     LOGIN_PATH,
     DeviceInfo,
     card_block_body,
@@ -34,7 +33,7 @@ from edge_app.gateway.adapter import (
     upload_item,
 )
 from edge_app.gateway.errors import ProtocolError
-from edge_app.gateway.urls import check_url_allowed
+from edge_app.gateway.urls import ENVIRONMENTS, check_url_allowed
 
 VISA = "4111111111111111"
 HKT = timezone(timedelta(hours=8))

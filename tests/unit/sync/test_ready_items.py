@@ -10,6 +10,7 @@ inside it without decoding every ITEM.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ import pytest
 from support import MASTERCARD, TEST_CVV, VISA, capture_sales
 
 from edge_app.domain.card import validate_card
-from edge_app.domain.transactions import ReadyItem, TxKind, TxState, UploadItem
+from edge_app.domain.transactions import ReadyItem, Sale, TxKind, TxState, UploadItem
 from edge_app.gateway import adapter
 from edge_app.gateway.adapter import UploadResult
 from edge_app.gateway.errors import ProtocolError
@@ -66,6 +67,22 @@ def test_a_body_of_stored_items_is_the_same_bytes_as_one_built_from_the_records(
     assert adapter.upload_body_bytes(ready) == built
     assert adapter.upload_body_bytes([ready[0], items[1], ready[2]]) == built  # mixed, too
     assert json.loads(built)["transactions"][1]["credit_card"]["card_number"] == MASTERCARD
+
+
+@pytest.mark.parametrize(
+    "holder", [None, 'O\'Brien "Jr"', "back\\slash", "陳大文", "tab\there", "\u2028 é \x7f"]
+)
+@pytest.mark.parametrize("extras", [{}, {"tips": None, "auth_code": None, "sn": None}])
+def test_the_item_made_at_capture_is_the_text_the_adapter_encodes(
+    holder: str | None, extras: dict[str, Any]
+) -> None:
+    card = replace(_item(UUIDS[0]).card, holder_name=holder, track2="4111111111111111=29121")
+    item = _item(UUIDS[0], card=card, **extras)
+    assert item.card is not None and item.amount is not None and item.currency is not None
+    sale = Sale(item.uuid, item.amount, item.currency, item.tips, item.card, item.auth_code)
+    made = adapter.sale_item_json(sale, item.captured_at, item.sn)
+    assert made == adapter.upload_item_json(item)
+    assert json.loads(made) == adapter.upload_item(item)
 
 
 def test_a_ready_item_is_never_shown_with_its_card_data() -> None:

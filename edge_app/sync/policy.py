@@ -48,6 +48,9 @@ class Verdict:
     retry: bool = False  # back to queued after a transient refusal: counts one attempt
 
 
+_UPLOADED = Verdict(TxState.UPLOADED)  # the common answer, made once (a Verdict is frozen)
+
+
 def answer_verdict(
     state: str,
     brn: str | None,
@@ -63,7 +66,7 @@ def answer_verdict(
     """
     if state == "success":
         if brn:
-            return Verdict(TxState.UPLOADED)
+            return _UPLOADED
         # Without its BRN a sale cannot be voided or refunded, and "success" alone is not proof
         # enough to erase its card data: ask the gateway about it first.
         return Verdict(TxState.PENDING, "The gateway said success without a reference (BRN).")

@@ -42,7 +42,7 @@ _FROM_STAGED = (
 )
 _MARK = "import:"
 IMPORT_CACHE_KIB = -32768  # negative: KiB (32 MiB), while an import runs
-PUBLISH_ROWS = 4000  # staged rows made visible per short transaction, once decided
+PUBLISH_ROWS = 4000  # staged rows made visible per short transaction after a crash
 _TABLE = "import_staging_"
 _ID = re.compile(r"[0-9a-f]{32}")
 
@@ -132,7 +132,7 @@ class ImportStaging(StoreBase):
 
     def decide_import(self, import_id: str, detail: str, given: Sequence[str] = ()) -> None:
         """The import is decided: every staged row will become a queued sale, in steps of
-        `PUBLISH_ROWS` (`publish_step`), continued by the next open after a crash. Refuses
+        steps (`publish_step`), continued by the next open after a crash. Refuses
         (ValueError) when a uuid the file gave was stored meanwhile (the others are new random
         ones); the audit entry says what was imported."""
         with self.transaction() as conn:
@@ -150,11 +150,12 @@ class ImportStaging(StoreBase):
             )
             self.audit(conn, "imported", detail=detail)
 
-    def publish_step(self, import_id: str) -> bool:
-        """Move the next `PUBLISH_ROWS` staged rows of a decided import into `transactions`
-        (a short transaction: captures wait at most this long); True when none are left, and
-        then the staging table is dropped. A uuid stored by someone else since the decision
-        is the same record at the gateway (its id): that staged copy is skipped."""
+    def publish_step(self, import_id: str, rows: int | None = None) -> bool:
+        """Move the next `rows` (`PUBLISH_ROWS` unless given) staged rows of a decided import into
+        `transactions` (a short transaction: captures wait at most this long); True when none
+        are left, and then the staging table is dropped. A uuid stored by someone else since
+        the decision is the same record at the gateway (its id): that staged copy is skipped."""
+        rows = PUBLISH_ROWS if rows is None else rows
         table = _table(import_id)
         with self.transaction() as conn:
             row = conn.execute(
@@ -169,21 +170,21 @@ class ImportStaging(StoreBase):
                 f"INSERT INTO transactions ({_PUBLISHED}) SELECT {_FROM_STAGED} FROM {table} s "
                 "WHERE seq > ? AND seq <= ? AND NOT EXISTS "
                 "(SELECT 1 FROM transactions t WHERE t.uuid = s.uuid) ORDER BY seq",
-                (self.now(), first, first + PUBLISH_ROWS),
+                (self.now(), first, first + rows),
             )
             unsent.shift(conn, "id > ?", (last_id,), 1)
             # The moved copies go now (a contiguous range: its pages are freed and zeroed in
             # order), so that the end of the import has no large table left to drop.
             conn.execute(
-                f"DELETE FROM {table} WHERE seq > ? AND seq <= ?", (first, first + PUBLISH_ROWS)
+                f"DELETE FROM {table} WHERE seq > ? AND seq <= ?", (first, first + rows)
             )
             more = conn.execute(
-                f"SELECT 1 FROM {table} WHERE seq > ? LIMIT 1", (first + PUBLISH_ROWS,)
+                f"SELECT 1 FROM {table} WHERE seq > ? LIMIT 1", (first + rows,)
             ).fetchone()
             if more:
                 conn.execute(
                     "UPDATE settings SET value = ? WHERE name = ?",
-                    (f"{pid}:decided:{first + PUBLISH_ROWS}", _MARK + import_id),
+                    (f"{pid}:decided:{first + rows}", _MARK + import_id),
                 )
                 return False
         self.drop_staged(import_id)

@@ -52,6 +52,12 @@ STAGE_ROWS = 10000  # staged sales per short write transaction
 # waiting for the lock retries at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); without
 # it a waiter would wait for the whole import. Staging needs none: rows are checked in between.
 YIELD_SECONDS = 0.03
+# Making rows visible holds the write lock: each step is sized to take about this long on this
+# computer (from the step before), so a cashier's capture waits as little on a slow PC as on a
+# fast one. The first step is small, to measure.
+PUBLISH_STEP_SECONDS = 0.12
+PUBLISH_FIRST_ROWS = 1000
+PUBLISH_ROWS_RANGE = (250, 8000)
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
 EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -218,9 +224,13 @@ class Importing(Capturing):
                     f"{path.name} was not imported: a transaction with one of its uuids was "
                     "stored while it was read; nothing was stored."
                 ) from None
-            while not self.store.publish_step(import_id):
+            rows = PUBLISH_FIRST_ROWS
+            while True:
+                start = time.monotonic()
+                if self.store.publish_step(import_id, rows):
+                    return staged
+                rows = next_publish_rows(rows, time.monotonic() - start)
                 time.sleep(YIELD_SECONDS)  # a writer waiting in SQLite's busy loop gets its turn
-            return staged
         problems: list[str] = []
         with self.store.transaction() as conn:
             try:
@@ -264,6 +274,14 @@ class Importing(Capturing):
                 conn, ctx.now, row.get("original") or "", row.get("amount") or "", uuid
             )
         raise ValidationError("kind must be sale, void or refund.")
+
+
+def next_publish_rows(rows: int, seconds: float) -> int:
+    """How many rows the next step makes visible, after `rows` took `seconds`: as many as fit
+    in `PUBLISH_STEP_SECONDS` at that speed, within `PUBLISH_ROWS_RANGE`."""
+    low, high = PUBLISH_ROWS_RANGE
+    fitting = rows * PUBLISH_STEP_SECONDS / max(seconds, 1e-6)
+    return int(min(high, max(low, fitting)))
 
 
 def _sale_fields(row: dict[str, str], uuid: str | None, now: datetime) -> dict[str, Any]:

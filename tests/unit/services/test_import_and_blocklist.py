@@ -237,3 +237,48 @@ def test_captures_go_on_while_an_import_stages(
     assert app.store.counts_by_state()["queued"] == 24
     assert app.store.unsent_totals() == {"HKD": Decimal("204.00")}
     assert _staging_tables(app) == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "seconds", "expected"),
+    [
+        (1000, 0.12, 1000),  # on target: the same again
+        (1000, 0.06, 2000),  # twice as fast as needed: twice the rows
+        (4000, 0.6, 800),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
+        (1000, 10.0, 250),  # never fewer than the lower bound (the import still ends)
+        (8000, 0.0, 8000),  # an instant step: never more than the upper bound
+    ],
+)
+def test_each_step_that_makes_imported_rows_visible_is_sized_to_a_fixed_time(
+    rows: int, seconds: float, expected: int
+) -> None:
+    assert importing.next_publish_rows(rows, seconds) == expected
+
+
+def test_an_import_makes_its_rows_visible_in_steps_sized_by_the_last_one(
+    app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[int | None] = []
+    publish = app.store.publish_step
+
+    def recorded(import_id: str, rows: int | None = None) -> bool:
+        steps.append(rows)
+        return bool(publish(import_id, rows))
+
+    monkeypatch.setattr(app.store, "publish_step", recorded)
+    monkeypatch.setattr(importing, "PUBLISH_FIRST_ROWS", 40)
+    monkeypatch.setattr(importing, "PUBLISH_ROWS_RANGE", (25, 60))
+    monkeypatch.setattr(importing, "YIELD_SECONDS", 0.0)
+    path = tmp_path / "sales.jsonl"
+    lines = [
+        {"kind": "sale", "amount": "1.00", "currency": "HKD", "card_number": VISA,
+         "expiry": "2912"}
+        for _ in range(300)
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    app.update_config(limits={"total_per_currency": {"HKD": "100000.00"}})
+    assert app.import_transactions(path).count == 300
+    assert steps[0] == 40 and len(steps) > 3
+    assert all(25 <= (rows or 0) <= 60 for rows in steps)
+    assert sum(rows or 0 for rows in steps[:-1]) < 300 <= sum(rows or 0 for rows in steps)
+    assert app.store.counts_by_state()["queued"] == 300

@@ -34,6 +34,7 @@ EXPECTED = {
     "sync_c1_s",
     "sync_strict_s",
     "sync_local_ms_per_1000",
+    "sync_database_ms_per_1000",
     "blocklist_import_s",
     "blocklist_sync_s",
     "blocklist_peak_rss_mb",

@@ -47,17 +47,17 @@ IMPORT_KEYS = (
 )
 _KEYS = frozenset(IMPORT_KEYS)
 MAX_IMPORT_PROBLEMS = 50
-STAGE_ROWS = 10000  # staged sales per short write transaction
 # A pause between back-to-back short write transactions (making rows visible): another process
 # waiting for the lock retries at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); without
 # it a waiter would wait for the whole import. Staging needs none: rows are checked in between.
 YIELD_SECONDS = 0.03
-# Making rows visible holds the write lock: each step is sized to take about this long on this
-# computer (from the step before), so a cashier's capture waits as little on a slow PC as on a
-# fast one. The first step is small, to measure.
-PUBLISH_STEP_SECONDS = 0.12
+# Each write transaction of an import (staging checked rows, then making them visible) holds the
+# lock: it is sized to take about this long on this computer, from the time the one before took,
+# so a cashier's capture waits as little on a slow PC as on a fast one. The first is small.
+STEP_SECONDS = 0.08
+STEP_ROWS_RANGE = (250, 8000)
+STAGE_FIRST_ROWS = 2000
 PUBLISH_FIRST_ROWS = 1000
-PUBLISH_ROWS_RANGE = (250, 8000)
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
 EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -96,6 +96,7 @@ class _Run:
     given: set[str] = field(default_factory=set)  # uuids the file names
     deltas: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     staged: int = 0
+    stage_rows: int = field(default_factory=lambda: STAGE_FIRST_ROWS)  # of the next staging
 
 
 class Importing(Capturing):
@@ -156,7 +157,7 @@ class Importing(Capturing):
             run.batch.append(sale)
             run.warnings.update(dict.fromkeys(checked.warnings))
             unsent.accumulate(run.deltas, sale[2], "sale", sale[4], 1)
-            if len(run.batch) >= STAGE_ROWS:
+            if len(run.batch) >= run.stage_rows:
                 self._stage(run)
 
     def _stage_row(
@@ -204,8 +205,10 @@ class Importing(Capturing):
         for uuid in sorted(self.store.known_uuids(named)) if named else ():
             run.problems.append(f"uuid {uuid}: A transaction with uuid {uuid} is already stored.")
         if run.batch and not run.problems:
-            # No pause here: the next batch's checks (well over 100 ms) leave the lock free.
+            # No pause here: the next batch's checks leave the lock free for longer than this.
+            start = time.monotonic()
             self.store.stage_sales(run.import_id, run.batch)
+            run.stage_rows = next_step_rows(len(run.batch), time.monotonic() - start)
         run.staged += len(run.batch)
         run.batch.clear()
 
@@ -229,7 +232,7 @@ class Importing(Capturing):
                 start = time.monotonic()
                 if self.store.publish_step(import_id, rows):
                     return staged
-                rows = next_publish_rows(rows, time.monotonic() - start)
+                rows = next_step_rows(rows, time.monotonic() - start)
                 time.sleep(YIELD_SECONDS)  # a writer waiting in SQLite's busy loop gets its turn
         problems: list[str] = []
         with self.store.transaction() as conn:
@@ -276,11 +279,11 @@ class Importing(Capturing):
         raise ValidationError("kind must be sale, void or refund.")
 
 
-def next_publish_rows(rows: int, seconds: float) -> int:
-    """How many rows the next step makes visible, after `rows` took `seconds`: as many as fit
-    in `PUBLISH_STEP_SECONDS` at that speed, within `PUBLISH_ROWS_RANGE`."""
-    low, high = PUBLISH_ROWS_RANGE
-    fitting = rows * PUBLISH_STEP_SECONDS / max(seconds, 1e-6)
+def next_step_rows(rows: int, seconds: float) -> int:
+    """How many rows the next write transaction of an import takes, after `rows` took
+    `seconds`: as many as fit in `STEP_SECONDS` at that speed, within `STEP_ROWS_RANGE`."""
+    low, high = STEP_ROWS_RANGE
+    fitting = rows * STEP_SECONDS / max(seconds, 1e-6)
     return int(min(high, max(low, fitting)))
 
 

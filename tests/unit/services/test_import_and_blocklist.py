@@ -221,7 +221,8 @@ def test_captures_go_on_while_an_import_stages(
 ) -> None:
     """Between the import's short transactions another writer gets the lock; what it adds
     stays, and the import's rows all arrive."""
-    monkeypatch.setattr(importing, "STAGE_ROWS", 5)
+    monkeypatch.setattr(importing, "STAGE_FIRST_ROWS", 5)
+    monkeypatch.setattr(importing, "STEP_ROWS_RANGE", (5, 5))
     seen: list[int] = []
     original = app.store.stage_sales
 
@@ -242,17 +243,17 @@ def test_captures_go_on_while_an_import_stages(
 @pytest.mark.parametrize(
     ("rows", "seconds", "expected"),
     [
-        (1000, 0.12, 1000),  # on target: the same again
-        (1000, 0.06, 2000),  # twice as fast as needed: twice the rows
-        (4000, 0.6, 800),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
+        (1000, 0.08, 1000),  # on target: the same again
+        (1000, 0.04, 2000),  # twice as fast as needed: twice the rows
+        (4000, 0.64, 500),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
         (1000, 10.0, 250),  # never fewer than the lower bound (the import still ends)
         (8000, 0.0, 8000),  # an instant step: never more than the upper bound
     ],
 )
-def test_each_step_that_makes_imported_rows_visible_is_sized_to_a_fixed_time(
+def test_each_write_transaction_of_an_import_is_sized_to_a_fixed_time(
     rows: int, seconds: float, expected: int
 ) -> None:
-    assert importing.next_publish_rows(rows, seconds) == expected
+    assert importing.next_step_rows(rows, seconds) == expected
 
 
 def test_an_import_makes_its_rows_visible_in_steps_sized_by_the_last_one(
@@ -267,7 +268,7 @@ def test_an_import_makes_its_rows_visible_in_steps_sized_by_the_last_one(
 
     monkeypatch.setattr(app.store, "publish_step", recorded)
     monkeypatch.setattr(importing, "PUBLISH_FIRST_ROWS", 40)
-    monkeypatch.setattr(importing, "PUBLISH_ROWS_RANGE", (25, 60))
+    monkeypatch.setattr(importing, "STEP_ROWS_RANGE", (25, 60))
     monkeypatch.setattr(importing, "YIELD_SECONDS", 0.0)
     path = tmp_path / "sales.jsonl"
     lines = [

@@ -882,14 +882,20 @@ def _sync_database_ms_per_1000(app: Any, sizes: Sizes) -> float:
     return seconds / answered * 1_000_000
 
 
-def _plain_sync_writes_ms_per_1000(db: Path, sizes: Sizes, item_json: str) -> float:
-    """The floor under it: the same writes in stdlib sqlite3 (WAL, synchronous=FULL, no
-    encryption, no checks): per batch one UPDATE ... RETURNING that claims 500 rows of the app's
-    width, then one UPDATE per record (state, BRN, card data erased) and one audit row per
-    record indexed by its uuid, each batch in two transactions."""
-    import sqlite3
-
-    conn = sqlite3.connect(str(db), isolation_level=None)
+def _plain_sync_writes_ms_per_1000(
+    db: Path, sizes: Sizes, item_json: str, *, encrypted: bool = False
+) -> float:
+    """The floor under it: the same writes in stdlib sqlite3 (WAL, synchronous=FULL, no checks,
+    no encryption unless `encrypted`: then SQLCipher): per batch one UPDATE ... RETURNING that
+    claims the batch's rows (of the app's width), then one UPDATE per record (state, BRN, card
+    data erased) and one audit row per record indexed by its uuid, in two transactions."""
+    if encrypted:
+        from sqlcipher3 import dbapi2 as driver
+    else:
+        import sqlite3 as driver
+    conn = driver.connect(str(db), isolation_level=None)
+    if encrypted:
+        conn.execute(f"PRAGMA key = \"x'{TEST_KEY}'\"")
     conn.execute("PRAGMA journal_mode = WAL").fetchone()
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA secure_delete = ON")
@@ -971,6 +977,9 @@ def bench_sync(sizes: Sizes, work: Path) -> list[Figure]:
     finally:
         db_app.close()
     floor_ms = _plain_sync_writes_ms_per_1000(work / "sync-floor.db", sizes, item_json)
+    cipher_floor_ms = _plain_sync_writes_ms_per_1000(
+        work / "sync-floor-cipher.db", sizes, item_json, encrypted=True
+    )
     note = (
         f"{sizes.sync_sales:,} sales, batches of {sizes.sync_batch}, sandbox latency "
         f"{SANDBOX_LATENCY_MS} ms in its own process; median of {sizes.sync_repeats}; baseline: "
@@ -1024,6 +1033,14 @@ def bench_sync(sizes: Sizes, work: Path) -> list[Figure]:
             note="claims and 'uploaded' answers through storage.outbox, no HTTP; baseline: the "
             "same writes in stdlib sqlite3 (rows of the same width, audit rows indexed by uuid, "
             "two transactions per batch), no encryption, no checks, no audit MACs",
+        ),
+        Figure.make(
+            "sync_database_floor_cipher_ms_per_1000",
+            "  (the same writes in SQLCipher, per 1,000 records)",
+            cipher_floor_ms,
+            "ms",
+            baseline=floor_ms,
+            note="the baseline's writes on an encrypted database: what encryption adds",
         ),
     ]
 
@@ -1422,11 +1439,25 @@ def bench_gui(sizes: Sizes, work: Path) -> list[Figure]:
 # -- machine and main -------------------------------------------------------------------------
 
 
+def cpu_reference_s() -> float:
+    """Seconds of a fixed pure-Python loop (best of 3): how fast this machine is at the time,
+    for reading absolute goals (a shared VM's speed changes from day to day)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        total = 0
+        for number in range(3_000_000):
+            total += number
+        best = min(best, time.process_time() - start)
+    return round(best, 3)
+
+
 def machine_info(work: Path) -> dict[str, Any]:
     info: dict[str, Any] = {
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "cpu_reference_s": cpu_reference_s(),
     }
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1583,6 +1614,10 @@ def main(argv: Sequence[str]) -> int:
         print(render_markdown(figures))
     missed = [f.label for f in figures if f.status == "MISS"]
     print()
+    print(
+        f"machine: {machine.get('nproc')} CPUs, {machine.get('cpu', '?')}; CPU reference "
+        f"(3,000,000 Python additions) {machine.get('cpu_reference_s')} s"
+    )
     print(f"{len(figures)} figures, {len(missed)} goal(s) missed; results in {out}")
     return 1 if errors else 0
 

@@ -882,6 +882,31 @@ def _sync_database_ms_per_1000(app: Any, sizes: Sizes) -> float:
     return seconds / answered * 1_000_000
 
 
+def child_sync_database(args: argparse.Namespace) -> dict[str, Any]:
+    """In a child process (a fresh interpreter, as the sync runs): the sync's database work
+    on the imported file, then the floor's same writes in sqlite3 and in SQLCipher."""
+    sales, batch = (int(n) for n in str(args.rows).split(","))
+    sizes = replace(FULL, sync_sales=sales, sync_batch=batch)
+    work = Path(args.dir)
+    app = new_app(work / "home")
+    try:
+        app.update_config(limits=BIG_LIMITS)
+        app.import_transactions(Path(args.file))
+        # The floor's rows are as wide as the app's stored ITEM (its text is never printed).
+        width = int(app.store.query("SELECT max(length(upload_item)) FROM transactions")[0][0])
+        measured = _sync_database_ms_per_1000(app, sizes)
+    finally:
+        app.close()
+    filler = "x" * width
+    return {
+        "app": measured,
+        "plain": _plain_sync_writes_ms_per_1000(work / "floor.db", sizes, filler),
+        "cipher": _plain_sync_writes_ms_per_1000(
+            work / "floor-cipher.db", sizes, filler, encrypted=True
+        ),
+    }
+
+
 def _plain_sync_writes_ms_per_1000(
     db: Path, sizes: Sizes, item_json: str, *, encrypted: bool = False
 ) -> float:
@@ -968,18 +993,19 @@ def bench_sync(sizes: Sizes, work: Path) -> list[Figure]:
         runs["zero"].append(_app_sync(work / f"sync-z-{repeat}", data, sizes, 2, zero)[0])
         runs["bare_zero"].append(_bare_sync(uuids, captured, cards, sizes, device, sn, zero))
     med = {name: statistics.median(values) for name, values in runs.items()}
-    db_app = new_app(work / "sync-db-home")
-    try:
-        db_app.update_config(limits=BIG_LIMITS)
-        db_app.import_transactions(data)
-        item_json = db_app.store.query("SELECT upload_item FROM transactions LIMIT 1")[0][0]
-        db_ms = _sync_database_ms_per_1000(db_app, sizes)
-    finally:
-        db_app.close()
-    floor_ms = _plain_sync_writes_ms_per_1000(work / "sync-floor.db", sizes, item_json)
-    cipher_floor_ms = _plain_sync_writes_ms_per_1000(
-        work / "sync-floor-cipher.db", sizes, item_json, encrypted=True
+    database = run_child(
+        [
+            "--child",
+            "syncdb",
+            "--dir",
+            str(work / "sync-db"),
+            "--file",
+            str(data),
+            "--rows",
+            f"{sizes.sync_sales},{sizes.sync_batch}",
+        ]
     )
+    db_ms, floor_ms, cipher_floor_ms = database["app"], database["plain"], database["cipher"]
     note = (
         f"{sizes.sync_sales:,} sales, batches of {sizes.sync_batch}, sandbox latency "
         f"{SANDBOX_LATENCY_MS} ms in its own process; median of {sizes.sync_repeats}; baseline: "
@@ -1549,7 +1575,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument("--markdown", action="store_true", help="also print a Markdown table")
     # Internal: the measured child processes.
-    parser.add_argument("--child", choices=["blocklist", "gui", "import"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["blocklist", "gui", "import", "syncdb"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--dir", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
@@ -1561,7 +1589,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.child:
-        child = {"blocklist": child_blocklist, "gui": child_gui, "import": child_import}[args.child]
+        child = {
+            "blocklist": child_blocklist,
+            "gui": child_gui,
+            "import": child_import,
+            "syncdb": child_sync_database,
+        }[args.child]
         print(json.dumps(child(args)), flush=True)
         return 0
     groups = [g.strip() for g in args.only.split(",")] if args.only else list(GROUPS)

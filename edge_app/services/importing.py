@@ -51,13 +51,13 @@ MAX_IMPORT_PROBLEMS = 50
 # waiting for the lock retries at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); without
 # it a waiter would wait for the whole import. Staging needs none: rows are checked in between.
 YIELD_SECONDS = 0.03
-# Each write transaction of an import (staging checked rows, then making them visible) holds the
-# lock: it is sized to take about this long on this computer, from the time the one before took,
-# so a cashier's capture waits as little on a slow PC as on a fast one. The first is small.
-STEP_SECONDS = 0.08
+STAGE_ROWS = 10000  # staged sales per short write transaction (appended to a table of its own)
+# Making rows visible holds the write lock longest (each row goes into `transactions` and its
+# indexes): each such step is sized to take about this long on this computer, from the time the
+# step before took, so a cashier's capture waits as little on a slow PC as on a fast one.
+STEP_SECONDS = 0.12
 STEP_ROWS_RANGE = (250, 8000)
-STAGE_FIRST_ROWS = 2000
-PUBLISH_FIRST_ROWS = 1000
+PUBLISH_FIRST_ROWS = 1000  # the first step is small, to measure
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import
 # Older capture times are typing mistakes, and a year-1 time cannot even be shown in some zones.
 EARLIEST_CAPTURE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -96,7 +96,6 @@ class _Run:
     given: set[str] = field(default_factory=set)  # uuids the file names
     deltas: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     staged: int = 0
-    stage_rows: int = field(default_factory=lambda: STAGE_FIRST_ROWS)  # of the next staging
 
 
 class Importing(Capturing):
@@ -157,7 +156,7 @@ class Importing(Capturing):
             run.batch.append(sale)
             run.warnings.update(dict.fromkeys(checked.warnings))
             unsent.accumulate(run.deltas, sale[2], "sale", sale[4], 1)
-            if len(run.batch) >= run.stage_rows:
+            if len(run.batch) >= STAGE_ROWS:
                 self._stage(run)
 
     def _stage_row(
@@ -205,10 +204,8 @@ class Importing(Capturing):
         for uuid in sorted(self.store.known_uuids(named)) if named else ():
             run.problems.append(f"uuid {uuid}: A transaction with uuid {uuid} is already stored.")
         if run.batch and not run.problems:
-            # No pause here: the next batch's checks leave the lock free for longer than this.
-            start = time.monotonic()
+            # No pause here: the next batch's checks (well over 100 ms) leave the lock free.
             self.store.stage_sales(run.import_id, run.batch)
-            run.stage_rows = next_step_rows(len(run.batch), time.monotonic() - start)
         run.staged += len(run.batch)
         run.batch.clear()
 
@@ -280,8 +277,8 @@ class Importing(Capturing):
 
 
 def next_step_rows(rows: int, seconds: float) -> int:
-    """How many rows the next write transaction of an import takes, after `rows` took
-    `seconds`: as many as fit in `STEP_SECONDS` at that speed, within `STEP_ROWS_RANGE`."""
+    """How many rows the next step makes visible, after `rows` took `seconds`: as many as fit
+    in `STEP_SECONDS` at that speed, within `STEP_ROWS_RANGE`."""
     low, high = STEP_ROWS_RANGE
     fitting = rows * STEP_SECONDS / max(seconds, 1e-6)
     return int(min(high, max(low, fitting)))

@@ -221,8 +221,7 @@ def test_captures_go_on_while_an_import_stages(
 ) -> None:
     """Between the import's short transactions another writer gets the lock; what it adds
     stays, and the import's rows all arrive."""
-    monkeypatch.setattr(importing, "STAGE_FIRST_ROWS", 5)
-    monkeypatch.setattr(importing, "STEP_ROWS_RANGE", (5, 5))
+    monkeypatch.setattr(importing, "STAGE_ROWS", 5)
     seen: list[int] = []
     original = app.store.stage_sales
 
@@ -243,14 +242,14 @@ def test_captures_go_on_while_an_import_stages(
 @pytest.mark.parametrize(
     ("rows", "seconds", "expected"),
     [
-        (1000, 0.08, 1000),  # on target: the same again
-        (1000, 0.04, 2000),  # twice as fast as needed: twice the rows
-        (4000, 0.64, 500),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
+        (1000, 0.12, 1000),  # on target: the same again
+        (1000, 0.06, 2000),  # twice as fast as needed: twice the rows
+        (4000, 0.6, 800),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
         (1000, 10.0, 250),  # never fewer than the lower bound (the import still ends)
         (8000, 0.0, 8000),  # an instant step: never more than the upper bound
     ],
 )
-def test_each_write_transaction_of_an_import_is_sized_to_a_fixed_time(
+def test_each_step_that_makes_imported_rows_visible_is_sized_to_a_fixed_time(
     rows: int, seconds: float, expected: int
 ) -> None:
     assert importing.next_step_rows(rows, seconds) == expected

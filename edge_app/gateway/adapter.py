@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from json.encoder import encode_basestring
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -178,21 +177,8 @@ def _sale_item(sale: Sale, captured_at: datetime, sn: str | None) -> dict[str, A
 
 def sale_item_json(sale: Sale, captured_at: datetime, sn: str | None) -> str:
     """A sale's ITEM as a request carries it, made when the sale is captured and stored with it
-    (`ReadyItem`): the same text as `upload_item_json` of the stored record, made faster (all
-    its values are texts)."""
-    return _texts_json(_sale_item(sale, captured_at, sn))
-
-
-def _texts_json(obj: Mapping[str, Any]) -> str:
-    """`encode_body`'s encoding of an object whose values are texts or such objects."""
-    return (
-        "{"
-        + ",".join(
-            _text(k) + ":" + (_texts_json(v) if isinstance(v, dict) else _text(v))
-            for k, v in obj.items()
-        )
-        + "}"
-    )
+    (`ReadyItem`): the same text as `upload_item_json` of the stored record."""
+    return _ENCODE(_sale_item(sale, captured_at, sn))
 
 
 def upload_item_json(item: UploadItem) -> str:
@@ -223,7 +209,6 @@ def card_block_body(numbers: Sequence[str]) -> dict[str, Any]:
 
 
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_text = encode_basestring  # how _ENCODE writes a text (ensure_ascii=False)
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

@@ -131,8 +131,10 @@ def install(wine: Wine, setup: Path) -> Path:
     return installed
 
 
-def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
-    """The installed window on Xvfb: still running after `seconds`, then a screenshot."""
+def window(wine: Wine, screenshot: Path, seconds: float = 8.0, patience: float = 120.0) -> None:
+    """The installed window on Xvfb: still running after `seconds`, then a screenshot, taken
+    again every few seconds until the window is drawn (a cold Wine prefix on a slow machine
+    takes longer to start it) or `patience` seconds have passed."""
     # Started by the Windows Python without TZ: Wine passes the Unix TZ on, and the C runtime
     # would take "Asia/Tokyo" there for UTC; the zone must come from the registry.
     # It prints the window's process id first, and ends when the window ends.
@@ -154,18 +156,9 @@ def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
     reader.start()
     try:
         time.sleep(seconds)
-        if proc.poll() is not None:
-            raise Failed(
-                f"the window exited with {proc.returncode}: "
-                + b"".join(output).decode("utf-8", "replace")[-2000:]
-            )
-        dump = OUT / "screen.xwd"
-        subprocess.run(["xwd", "-root", "-display", wine.display, "-out", str(dump)], check=True)
-        colours = xwd_to_png(dump, screenshot)
-        dump.unlink()
-        if colours < 16:
-            raise Failed(f"the screenshot has {colours} colours: no window on the screen")
-        log(f"  ok window up for {seconds:.0f} s; screenshot {screenshot} ({colours} colours)")
+        colours, waited = _screenshot_when_drawn(wine, proc, output, screenshot, patience)
+        waited += seconds
+        log(f"  ok window up after {waited:.0f} s; screenshot {screenshot} ({colours} colours)")
     finally:
         pid = output[0].strip().decode() if output else ""
         if pid.isdigit():
@@ -181,6 +174,37 @@ def window(wine: Wine, screenshot: Path, seconds: float = 8.0) -> None:
                 proc.wait()
         reader.join(timeout=5)
         (OUT / "window.log").write_bytes(b"".join(output))
+
+
+def _screenshot_when_drawn(
+    wine: Wine,
+    proc: subprocess.Popen[bytes],
+    output: list[bytes],
+    screenshot: Path,
+    patience: float,
+) -> tuple[int, float]:
+    """Screenshots every few seconds until one shows a window (16 colours or more): its colours
+    and the seconds it took. Fails when the window exits or after `patience` seconds."""
+    start = time.monotonic()
+    while True:
+        if proc.poll() is not None:
+            raise Failed(
+                f"the window exited with {proc.returncode}: "
+                + b"".join(output).decode("utf-8", "replace")[-2000:]
+            )
+        dump = OUT / "screen.xwd"
+        subprocess.run(["xwd", "-root", "-display", wine.display, "-out", str(dump)], check=True)
+        colours = xwd_to_png(dump, screenshot)
+        dump.unlink()
+        waited = time.monotonic() - start
+        if colours >= 16:
+            return colours, waited
+        if waited > patience:
+            raise Failed(
+                f"the screenshot has {colours} colours after {waited:.0f} s more: no window on "
+                "the screen"
+            )
+        time.sleep(3)
 
 
 def xwd_to_png(source: Path, target: Path) -> int:

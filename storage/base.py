@@ -18,7 +18,13 @@ from sqlcipher3 import dbapi2 as sqlcipher
 
 from storage import audit as chain
 from storage.audit import SYSTEM, Actor, NewEntry
-from storage.db import Connection, classify_sqlite_error
+from storage.db import BUSY_TIMEOUT_MS, Connection, classify_sqlite_error
+
+# While waiting for the write lock, SQLite's own busy handler is held to this many milliseconds
+# and retried from here: its back-off grows to 100 ms between tries, so a writer waiting behind
+# an import's short steps would miss the gaps between them (a capture waited 400 ms, not 150).
+# Within this bound it tries again after 1, 2, 5 and 10 ms.
+WRITE_LOCK_POLL_MS = 20
 
 
 class StoreBase:
@@ -37,6 +43,13 @@ class StoreBase:
         self._audit_key = audit_key
         self.actor: Actor = SYSTEM  # who this process acts for (the window: cashier)
         self._elevated: tuple[Actor, float] | None = None  # (manager, until monotonic time)
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS  # as open_database set it on the connection
+
+    def set_busy_timeout(self, milliseconds: int) -> None:
+        """How long a statement waits for another connection's lock before "busy"."""
+        with self._lock:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+            self.busy_timeout_ms = int(milliseconds)
 
     def act_as(self, actor: Actor) -> None:
         """Who the audit rows of this process name from now on."""
@@ -67,7 +80,7 @@ class StoreBase:
         """One SQLite write transaction (BEGIN IMMEDIATE); errors become plain StorageErrors."""
         with self._lock:
             try:
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._begin_immediate()
             except sqlcipher.Error as exc:
                 raise classify_sqlite_error(exc) from None
             try:
@@ -79,6 +92,21 @@ class StoreBase:
             except BaseException:
                 self._rollback()
                 raise
+
+    def _begin_immediate(self) -> None:
+        """BEGIN IMMEDIATE, waiting up to the busy timeout for another writer, trying often."""
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        self.conn.execute(f"PRAGMA busy_timeout = {WRITE_LOCK_POLL_MS}")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlcipher.OperationalError as exc:
+                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                        raise
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
 
     def _rollback(self) -> None:
         with contextlib.suppress(sqlcipher.Error):
@@ -114,3 +142,9 @@ class StoreBase:
     ) -> None:
         """Append many audit rows (a batch) inside the caller's transaction, chained in order."""
         chain.append(conn, self.audit_key, entries, actor or self.current_actor())
+
+
+def _is_busy(exc: sqlcipher.Error) -> bool:
+    """Whether SQLite said another connection holds the lock (SQLITE_BUSY)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) == 5

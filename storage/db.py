@@ -31,6 +31,11 @@ from storage.keys import audit_key
 
 Connection = Any  # sqlcipher3 ships no type information
 SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000  # how long a statement waits for another connection's lock
+# An import beside a sync and a window grew the WAL to 240 MB; SQLite keeps a WAL at its largest
+# until the last connection closes, unless a limit cuts it back once a checkpoint restarts it.
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+_CONNECT = {"isolation_level": None, "check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
 
 # Each entry upgrades the schema from version i to i + 1. Never edit a released entry: add one.
 MIGRATIONS: list[str] = [
@@ -396,7 +401,7 @@ def open_database(
         is_new = _check_file(path, create)
     except OSError as exc:
         raise StorageError(describe_os_error(exc, path, "read")) from None
-    conn = connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn = connect(str(path), **_CONNECT)
     try:
         _apply_key(conn, key)
         _first_read(conn, path, key_known_good)
@@ -406,7 +411,7 @@ def open_database(
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}").fetchone()
         migrate(conn, target_version, key=key)
     except sqlcipher.Error as exc:
         conn.close()
@@ -455,11 +460,10 @@ def open_reader(path: Path, key: bytes) -> Connection:
     For screens that page through the queue: in WAL mode its reads see the last commit and never
     wait for the writer. It cannot write (`query_only`), so a bug there cannot change a record.
     """
-    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn = sqlcipher.connect(str(path), **_CONNECT)
     try:
         _apply_key(conn, key)
         conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlcipher.Error as exc:
         conn.close()

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from storage.db import MIGRATIONS, SCHEMA_VERSION, open_database
+from storage.db import (
+    BUSY_TIMEOUT_MS,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    WAL_SIZE_LIMIT_BYTES,
+    open_database,
+)
 from storage.errors import (
     DatabaseDamagedError,
     DatabaseKeyError,
@@ -40,6 +46,8 @@ def test_new_database_is_encrypted_owner_only_with_durable_pragmas(tmp_path: Pat
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert conn.execute("PRAGMA secure_delete").fetchone()[0] == 1
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] == WAL_SIZE_LIMIT_BYTES
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

@@ -462,7 +462,7 @@ def _hold_write_lock(home: Path, seconds: float) -> threading.Thread:
 
 
 def test_a_busy_database_is_waited_for(app: Any, home: Path) -> None:
-    app.store.conn.execute("PRAGMA busy_timeout = 100")
+    app.store.set_busy_timeout(100)
     gateway = ScriptedGateway()
     uuids = capture_sales(app, 3)
     holder = _hold_write_lock(home, 1.0)
@@ -475,7 +475,7 @@ def test_a_busy_database_is_waited_for(app: Any, home: Path) -> None:
 def test_a_database_busy_for_too_long_is_try_again_later_and_loses_nothing(
     app: Any, home: Path
 ) -> None:
-    app.store.conn.execute("PRAGMA busy_timeout = 100")
+    app.store.set_busy_timeout(100)
     gateway = ScriptedGateway()
     uuids = capture_sales(app, 3)
     original = gateway.upload
@@ -697,7 +697,7 @@ def test_a_disk_error_while_writing_answers_stops_the_run_and_loses_nothing(
 
 
 def test_cancel_while_waiting_for_a_busy_database(app: Any, home: Path) -> None:
-    app.store.conn.execute("PRAGMA busy_timeout = 100")
+    app.store.set_busy_timeout(100)
     uuids = capture_sales(app, 1)
     holder = _hold_write_lock(home, 2.0)
     cancel = CancelToken()

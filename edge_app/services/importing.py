@@ -48,14 +48,15 @@ IMPORT_KEYS = (
 _KEYS = frozenset(IMPORT_KEYS)
 MAX_IMPORT_PROBLEMS = 50
 # A pause between back-to-back short write transactions (making rows visible): another process
-# waiting for the lock retries at intervals (SQLite's busy handler: 1, 2, 5 ... 100 ms); without
-# it a waiter would wait for the whole import. Staging needs none: rows are checked in between.
+# waiting for the lock tries again at least every 10 ms (`storage.base.WRITE_LOCK_POLL_MS`);
+# without it a waiter would wait for the whole import. Staging needs none: rows are checked in
+# between.
 YIELD_SECONDS = 0.03
 STAGE_ROWS = 10000  # staged sales per short write transaction (appended to a table of its own)
 # Making rows visible holds the write lock longest (each row goes into `transactions` and its
 # indexes): each such step is sized to take about this long on this computer, from the time the
 # step before took, so a cashier's capture waits as little on a slow PC as on a fast one.
-STEP_SECONDS = 0.12
+STEP_SECONDS = 0.08
 STEP_ROWS_RANGE = (250, 8000)
 PUBLISH_FIRST_ROWS = 1000  # the first step is small, to measure
 LISTED_IN_MEMORY = 200_000  # a card list up to this size is checked in memory by an import

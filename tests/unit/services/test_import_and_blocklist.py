@@ -240,19 +240,19 @@ def test_captures_go_on_while_an_import_stages(
 
 
 @pytest.mark.parametrize(
-    ("rows", "seconds", "expected"),
+    ("rows", "steps", "expected"),  # steps: the last step's time in STEP_SECONDS
     [
-        (1000, 0.12, 1000),  # on target: the same again
-        (1000, 0.06, 2000),  # twice as fast as needed: twice the rows
-        (4000, 0.6, 800),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
-        (1000, 10.0, 250),  # never fewer than the lower bound (the import still ends)
+        (1000, 1.0, 1000),  # on target: the same again
+        (1000, 0.5, 2000),  # twice as fast as needed: twice the rows
+        (4000, 5.0, 800),  # a slow PC: fewer rows, so a capture waits no longer than elsewhere
+        (1000, 100.0, 250),  # never fewer than the lower bound (the import still ends)
         (8000, 0.0, 8000),  # an instant step: never more than the upper bound
     ],
 )
 def test_each_step_that_makes_imported_rows_visible_is_sized_to_a_fixed_time(
-    rows: int, seconds: float, expected: int
+    rows: int, steps: float, expected: int
 ) -> None:
-    assert importing.next_step_rows(rows, seconds) == expected
+    assert importing.next_step_rows(rows, steps * importing.STEP_SECONDS) == expected
 
 
 def test_an_import_makes_its_rows_visible_in_steps_sized_by_the_last_one(

@@ -19,6 +19,7 @@ from sqlcipher3 import dbapi2 as sqlcipher
 from storage import audit as chain
 from storage.audit import SYSTEM, Actor, NewEntry
 from storage.db import BUSY_TIMEOUT_MS, Connection, classify_sqlite_error
+from storage.errors import DatabaseBusyError
 
 # While waiting for the write lock, SQLite's own busy handler is held to this many milliseconds
 # and retried from here: its back-off grows to 100 ms between tries, so a writer waiting behind
@@ -103,7 +104,8 @@ class StoreBase:
                     self.conn.execute("BEGIN IMMEDIATE")
                     return
                 except sqlcipher.OperationalError as exc:
-                    if not _is_busy(exc) or time.monotonic() >= deadline:
+                    busy = isinstance(classify_sqlite_error(exc), DatabaseBusyError)
+                    if not busy or time.monotonic() >= deadline:
                         raise
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
@@ -142,9 +144,3 @@ class StoreBase:
     ) -> None:
         """Append many audit rows (a batch) inside the caller's transaction, chained in order."""
         chain.append(conn, self.audit_key, entries, actor or self.current_actor())
-
-
-def _is_busy(exc: sqlcipher.Error) -> bool:
-    """Whether SQLite said another connection holds the lock (SQLITE_BUSY)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(code, int) and (code & 0xFF) == 5

@@ -124,6 +124,9 @@ def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: i
     assert upgraded.execute("SELECT value FROM settings WHERE name = 'kept'").fetchone() == ("yes",)
     tables = {r[0] for r in upgraded.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"transactions", "audit", "settings", "blocklist", "sync_runs"} <= tables
+    # Whatever the version, the state index ends as schema 11 left it: no limit-check columns.
+    state_index = [r[2] for r in upgraded.execute("PRAGMA index_info(transactions_state)")]
+    assert state_index == ["state", "kind", "id"]
     upgraded.close()
 
 

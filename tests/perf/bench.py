@@ -460,6 +460,17 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
         return times
 
     times = measure(sizes.captures)
+
+    def status_ms(of: Any) -> float:
+        """What the status bar and `status` read (median of 20)."""
+        samples = []
+        for _ in range(20):
+            start = time.perf_counter()
+            of.status()
+            samples.append(time.perf_counter() - start)
+        return percentile(samples, 0.5) * 1000
+
+    status_empty, status_loaded = status_ms(app), status_ms(loaded_app)
     app.close()
     loaded_app.close()
     plain.close()
@@ -533,6 +544,17 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
             goal=("ratio", "<=", 1.1),
             note="flat with the backlog: the offline-limit totals and the oldest unsent record "
             "cost the same however many records wait",
+        )
+    )
+    figures.append(
+        Figure.make(
+            "status_backlog_ms",
+            f"status with {sizes.capture_backlog:,} waiting",
+            status_loaded,
+            "ms",
+            baseline=status_empty,
+            note="App.status() (the status bar, the tray, `status --json`), median of 20; "
+            "baseline: the same on the queue of a few hundred records",
         )
     )
     return figures

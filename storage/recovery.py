@@ -19,8 +19,9 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 
 from storage import unsent
-from storage.db import SCHEMA_VERSION, Connection, _apply_key, open_database
+from storage.db import Connection, _apply_key, open_database
 from storage.errors import DatabaseDamagedError, DatabaseTooNewError
+from storage.schema import SCHEMA_VERSION
 
 CHUNK = 500
 _PAGE1 = (

@@ -17,8 +17,8 @@ import pytest
 from support import TEST_KEY, VISA, init_app
 
 from edge_app.services import App
-from storage.db import SCHEMA_VERSION
 from storage.recovery import export_recovered
+from storage.schema import SCHEMA_VERSION
 
 SALES = 600
 PAGE = 4096

@@ -10,13 +10,7 @@ from pathlib import Path
 import pytest
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from storage.db import (
-    BUSY_TIMEOUT_MS,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    WAL_SIZE_LIMIT_BYTES,
-    open_database,
-)
+from storage.db import BUSY_TIMEOUT_MS, WAL_SIZE_LIMIT_BYTES, open_database
 from storage.errors import (
     DatabaseDamagedError,
     DatabaseKeyError,
@@ -24,6 +18,7 @@ from storage.errors import (
     DatabaseTooNewError,
 )
 from storage.keys import audit_key
+from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 KEY = bytes.fromhex("cd" * 32)
 OTHER = bytes.fromhex("ef" * 32)

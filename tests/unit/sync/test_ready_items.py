@@ -25,8 +25,9 @@ from edge_app.gateway import adapter
 from edge_app.gateway.adapter import UploadResult
 from edge_app.gateway.errors import ProtocolError
 from storage import outbox
-from storage.db import SCHEMA_VERSION, open_database
+from storage.db import open_database
 from storage.outbox import Outcome
+from storage.schema import SCHEMA_VERSION
 
 
 def _item(uuid: str, card_number: str = VISA, **overrides: Any) -> UploadItem:

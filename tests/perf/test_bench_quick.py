@@ -25,6 +25,7 @@ EXPECTED = {
     "capture_backlog_p50_ms",
     "capture_backlog_p99_ms",
     "capture_flat_p50_ms",
+    "status_backlog_ms",
     "import_rows_per_s",
     "big_import_rows_per_s",
     "big_import_peak_rss_mb",

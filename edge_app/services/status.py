@@ -20,7 +20,10 @@ ATTENTION_LISTED = 20
 
 
 class Reporting(AppBase):
-    def status(self) -> dict[str, Any]:
+    def status(self, *, history: bool = True) -> dict[str, Any]:
+        """Everything `status` prints. Without `history`, "transactions" counts only the records
+        not yet final (what the window reads every few seconds: it never shows the others, and
+        counting a long history would keep the store busy while a cashier captures)."""
         now = self.clock()
         oldest_ts = self.store.oldest_unsent_ts()
         oldest = datetime.fromtimestamp(oldest_ts).astimezone() if oldest_ts is not None else None
@@ -38,7 +41,7 @@ class Reporting(AppBase):
             "base_url": self.config.base_url,
             "key_store": self.key_source.backend,
             "list_mode": self.config.list_mode,
-            "transactions": self.store.counts_by_state(),
+            "transactions": self.store.counts_by_state(final=history),
             "waiting": self._waiting(blocklist),
             "needs_attention": (
                 self.store.attention_count()

@@ -97,7 +97,7 @@ class SyncEngine(Uploads, PendingQueries, CardListSync):
     def _finish(self, started: float) -> None:
         summary = self._summary
         summary.cancelled = self.cancel.cancelled
-        counts = self.store.counts_by_state()
+        counts = self.store.counts_by_state(final=False)
         summary.left_queued = counts["queued"]
         summary.pending = counts["pending"]
         summary.waiting_for_sale = outbox.waiting_for_sale(self.store)

@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
         app, home = self.app, self.home
 
         def work() -> tuple[dict[str, Any], Any]:
-            return app.status(), lock_holder_elsewhere(home)
+            return app.status(history=False), lock_holder_elsewhere(home)
 
         self.runner.submit(work, self._status_ready, self._status_failed)
 

@@ -1428,6 +1428,17 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()  # for comparison: the deepest page by OFFSET from the newest
     full.store.list_transactions(TxFilter(), offset=max(0, rows - PAGE_SIZE), limit=PAGE_SIZE)
     result["read_offset_ms"] = (time.perf_counter() - start) * 1000
+
+    def window_status_s(app: Any) -> float:
+        """The window's status read (every 5 s, the store's connection busy meanwhile)."""
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            app.status(history=False)
+            times.append(time.perf_counter() - start)
+        return statistics.median(times)
+
+    result["status_empty_s"], result["status_s"] = window_status_s(empty), window_status_s(full)
     runner.shutdown()
     empty.close()
     full.close()
@@ -1483,6 +1494,15 @@ def bench_gui(sizes: Sizes, work: Path) -> list[Figure]:
             f"one page read with nothing held: last {result['read_last_ms']:.1f} ms, middle "
             f"{result['read_middle_ms']:.1f} ms (LIMIT/OFFSET from the newest to the last page: "
             f"{result['read_offset_ms']:.1f} ms); baseline: jumps inside the first page (held)",
+        ),
+        Figure.make(
+            "gui_status_s",
+            f"window status read ({rows:,} records, median of 20)",
+            result["status_s"],
+            "s",
+            baseline=result["status_empty_s"],
+            note="App.status(history=False), what the status bar and tray read every 5 s; "
+            "baseline: the same on an empty queue",
         ),
     ]
 

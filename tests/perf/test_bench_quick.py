@@ -45,6 +45,7 @@ EXPECTED = {
     "gui_scroll_end_s",
     "gui_search_last4_s",
     "gui_jump_s",
+    "gui_status_s",
 }
 # An exit code: no baseline, and 0 is a valid value.
 EXIT_CODES = {"big_import_sync_exit"}

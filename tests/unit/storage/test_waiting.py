@@ -96,3 +96,26 @@ def test_a_currency_whose_records_all_left_is_not_shown(app: Any) -> None:
 
     assert waiting.sales == 1
     assert waiting.sale_totals == {"HKD": Decimal("12.00")}  # no USD 0.00, no held EUR
+
+
+def test_the_window_s_status_counts_open_records_without_reading_the_history(app: Any) -> None:
+    for state in ("uploaded", "uploaded", "failed", "cancelled", "held", "pending"):
+        _set_state(app, _sale(app, "1.00"), state, brn=None)
+    _sale(app, "2.00")
+
+    light = app.status(history=False)["transactions"]
+    full = app.status()["transactions"]
+
+    assert light == {"queued": 1, "uploading": 0, "pending": 1, "held": 1}
+    assert full == {**light, "uploaded": 2, "failed": 1, "cancelled": 1}
+    # The open states are ranges of the state index: a long history is not read.
+    statements: list[str] = []
+    app.store.conn.set_trace_callback(statements.append)
+    try:
+        app.store.counts_by_state(final=False)
+    finally:
+        app.store.conn.set_trace_callback(None)
+    (counting,) = [sql for sql in statements if "count(*)" in sql]
+    plan = " ".join(str(row[3]) for row in app.store.query("EXPLAIN QUERY PLAN " + counting))
+    assert "SEARCH transactions USING COVERING INDEX transactions_state" in plan
+    assert "SCAN" not in plan

@@ -27,6 +27,7 @@ EXPECTED = {
     "capture_flat_p50_ms",
     "status_backlog_ms",
     "import_rows_per_s",
+    "import_checks_rows_per_s",
     "big_import_rows_per_s",
     "big_import_peak_rss_mb",
     "big_import_capture_wait_ms",

@@ -222,6 +222,17 @@ MIGRATIONS: list[str] = [
     DROP INDEX transactions_state;
     CREATE INDEX transactions_state ON transactions(state, kind, id);
     """,
+    # 12: a record's audit entries are found by its id (`tx_id`, filled from the uuid here and
+    # by `audit.append`), not by its uuid: a batch of answers then adds its entries at the end
+    # of the index instead of at 500 random places (at a trail of 1,000,000 entries, 80 to 150
+    # ms per 1,000 entries against 14 to 26). The uuid stays in the entry and its MAC.
+    """
+    ALTER TABLE audit ADD COLUMN tx_id INTEGER;
+    UPDATE audit SET tx_id = (SELECT t.id FROM transactions t WHERE t.uuid = audit.tx_uuid)
+        WHERE tx_uuid IS NOT NULL;
+    DROP INDEX audit_tx;
+    CREATE INDEX audit_tx_id ON audit(tx_id) WHERE tx_id IS NOT NULL;
+    """,
 ]
 
 

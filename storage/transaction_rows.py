@@ -320,8 +320,8 @@ class TransactionRows(StoreBase):
 
     def audit_trail(self, uuid: str) -> list[AuditRow]:
         rows = self.query(
-            "SELECT at_ts, event, from_state, to_state, detail FROM audit "
-            "WHERE tx_uuid = ? ORDER BY id",
+            "SELECT at_ts, event, from_state, to_state, detail FROM audit WHERE tx_id = "
+            "(SELECT id FROM transactions WHERE uuid = ?1) AND tx_uuid = ?1 ORDER BY id",
             (uuid,),
         )
         return [tuple(r) for r in rows]

@@ -38,6 +38,7 @@ EXPECTED = {
     "sync_local_ms_per_1000",
     "sync_database_ms_per_1000",
     "sync_database_floor_cipher_ms_per_1000",
+    "sync_database_trail_ms_per_1000",
     "blocklist_import_s",
     "blocklist_sync_s",
     "blocklist_peak_rss_mb",

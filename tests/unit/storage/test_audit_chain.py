@@ -203,3 +203,53 @@ def test_the_sync_writes_are_chained_in_one_batch(tmp_path: Path) -> None:
     assert claim == [(None, "queued", "uploading", "50 sale(s) claimed for upload, ids 1 to 50")]
     assert store.verify_audit().ok
     store.close()
+
+
+def test_a_record_s_entries_are_found_by_its_id_and_only_its_own(tmp_path: Path) -> None:
+    """Schema 12: every entry about a record keeps the record's id; the trail of a record is
+    read by that id from its index, and an entry naming a uuid no record has keeps none."""
+    store = busy_store(tmp_path / "queue.db")
+    store.record_event("manager_approved", "void of a sale never stored", tx_uuid="no-such-uuid")
+    unlinked = store.query(
+        "SELECT count(*) FROM audit a WHERE tx_uuid IS NOT NULL AND tx_id IS NOT "
+        "(SELECT id FROM transactions t WHERE t.uuid = a.tx_uuid)"
+    )
+    assert unlinked == [(0,)]
+    assert store.query("SELECT tx_id FROM audit WHERE tx_uuid = 'no-such-uuid'") == [(None,)]
+    first = "00000000-0000-4000-8000-000000000000"
+    trail = store.audit_trail(first)
+    assert [(event, to) for _, event, _, to, _ in trail] == [
+        ("captured", "queued"),
+        ("state", "queued"),  # the interrupted run recovered
+        ("state", "uploaded"),
+    ]
+    statements: list[str] = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        store.audit_trail(first)
+    finally:
+        store.conn.set_trace_callback(None)
+    (reading,) = [sql for sql in statements if "FROM audit" in sql]
+    plan = " ".join(str(r[3]) for r in store.query("EXPLAIN QUERY PLAN " + reading))
+    assert "USING INDEX audit_tx_id" in plan and "SCAN" not in plan
+    assert store.verify_audit().ok
+    store.close()
+
+
+def test_schema_12_gives_the_entries_already_there_their_record_s_id(tmp_path: Path) -> None:
+    path = tmp_path / "queue.db"
+    store = busy_store(path)
+    expected = store.query("SELECT id, tx_id FROM audit ORDER BY id")
+    trail = store.audit_trail("00000000-0000-4000-8000-000000000001")
+    store.close()
+    old = raw(path)  # as version 11 left it: no record ids, the index by uuid
+    old.executescript(
+        "DROP INDEX audit_tx_id; ALTER TABLE audit DROP COLUMN tx_id; "
+        "CREATE INDEX audit_tx ON audit(tx_uuid); PRAGMA user_version = 11;"
+    )
+    old.close()
+    upgraded = open_store(path)
+    assert upgraded.query("SELECT id, tx_id FROM audit ORDER BY id") == expected
+    assert upgraded.audit_trail("00000000-0000-4000-8000-000000000001") == trail
+    assert upgraded.verify_audit().ok  # the chain never covered the id
+    upgraded.close()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtCore import QEventLoop
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from edge_app.ui.i18n import app_icon, say, switch_language, tr
 from edge_app.ui.widgets import AskDialog
@@ -15,6 +18,9 @@ from edge_app.ui.widgets import AskDialog
 APP_NAME = "Edge Uploader"
 EXIT_OK = 0
 EXIT_SETUP = 2
+# An open that takes longer than this says so: the first start of a new version may update a
+# large queue (schema 12 fills in every audit entry's record id) for up to a minute.
+SLOW_OPEN_S = 0.5
 
 
 def application() -> QApplication:
@@ -64,14 +70,18 @@ def open_installation(home: Path, parent: QWidget | None = None) -> Any:
     from storage.errors import KeyUnavailable
 
     if not needs_passphrase(home):
-        return App.open(home)
+        return open_showing_progress(lambda: App.open(home), parent)
     opened: list[Any] = []
 
     def check(passphrase: str) -> str | None:
         if not passphrase:
             return tr("Type the passphrase.")
         try:
-            opened.append(App.open(home, passphrase_provider=lambda: passphrase))
+            opened.append(
+                open_showing_progress(
+                    lambda: App.open(home, passphrase_provider=lambda: passphrase), parent
+                )
+            )
         except KeyUnavailable as exc:
             return say(exc)
         return None
@@ -87,6 +97,49 @@ def open_installation(home: Path, parent: QWidget | None = None) -> Any:
     if dialog.exec() != QDialog.DialogCode.Accepted or not opened:
         return None
     return opened[0]
+
+
+def open_showing_progress(
+    open_queue: Callable[[], Any], parent: QWidget | None = None, *, after_s: float = SLOW_OPEN_S
+) -> Any:
+    """`open_queue()` in a thread while Qt's events go on; past `after_s` a message says that
+    the queue is being opened, so a long upgrade is not taken for a program that hangs.
+    Returns what it returned, or raises what it raised."""
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(open_queue())
+        except BaseException as exc:  # raised again below, in the window's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="open-queue", daemon=True)
+    worker.start()
+    worker.join(after_s)
+    if worker.is_alive():
+        notice = QProgressDialog(
+            tr(
+                "Opening the queue. The first start of a new version updates it, which can "
+                "take a minute for a store with a long history."
+            ),
+            "",
+            0,
+            0,
+            parent,
+        )
+        notice.setWindowTitle(APP_NAME)
+        notice.setCancelButton(None)  # the update is one transaction: it finishes or not at all
+        notice.setMinimumDuration(0)
+        notice.show()
+        while worker.is_alive():
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            worker.join(0.05)
+        notice.close()
+        notice.deleteLater()
+    if failure:
+        raise failure[0]
+    return result[0]
 
 
 def run_gui(home: Path) -> int:

@@ -392,6 +392,10 @@
       <translation>請輸入密語。</translation>
     </message>
     <message>
+      <source>Opening the queue. The first start of a new version updates it, which can take a minute for a store with a long history.</source>
+      <translation>正在開啟佇列。新版本第一次啟動時會更新佇列，歷史紀錄較多的商店可能需要約一分鐘。</translation>
+    </message>
+    <message>
       <source>Added: sent at the next sync</source>
       <translation>已加入：下次同步時送出</translation>
     </message>

@@ -253,6 +253,16 @@ def card_numbers(count: int, seed: int) -> list[str]:
     return sorted(numbers)
 
 
+def median_seconds(call: Callable[[], object], runs: int = 20) -> float:
+    """The median time of `runs` calls."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
@@ -464,16 +474,9 @@ def bench_capture(sizes: Sizes, work: Path) -> list[Figure]:
 
     times = measure(sizes.captures)
 
-    def status_ms(of: Any) -> float:
-        """What the status bar and `status` read (median of 20)."""
-        samples = []
-        for _ in range(20):
-            start = time.perf_counter()
-            of.status()
-            samples.append(time.perf_counter() - start)
-        return percentile(samples, 0.5) * 1000
-
-    status_empty, status_loaded = status_ms(app), status_ms(loaded_app)
+    # What the status bar and `status` read.
+    status_empty = median_seconds(app.status) * 1000
+    status_loaded = median_seconds(loaded_app.status) * 1000
     app.close()
     loaded_app.close()
     plain.close()
@@ -1498,16 +1501,9 @@ def child_gui(args: argparse.Namespace) -> dict[str, Any]:
     full.store.list_transactions(TxFilter(), offset=max(0, rows - PAGE_SIZE), limit=PAGE_SIZE)
     result["read_offset_ms"] = (time.perf_counter() - start) * 1000
 
-    def window_status_s(app: Any) -> float:
-        """The window's status read (every 5 s, the store's connection busy meanwhile)."""
-        times = []
-        for _ in range(20):
-            start = time.perf_counter()
-            app.status(history=False)
-            times.append(time.perf_counter() - start)
-        return statistics.median(times)
-
-    result["status_empty_s"], result["status_s"] = window_status_s(empty), window_status_s(full)
+    # The window's status read (every 5 s, the store's connection busy meanwhile).
+    result["status_empty_s"] = median_seconds(lambda: empty.status(history=False))
+    result["status_s"] = median_seconds(lambda: full.status(history=False))
     runner.shutdown()
     empty.close()
     full.close()

@@ -121,9 +121,17 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def migrate(conn: Connection, target: int = SCHEMA_VERSION, *, key: bytes) -> int:
+def migrate(
+    conn: Connection,
+    target: int = SCHEMA_VERSION,
+    *,
+    key: bytes,
+    on_upgrade: Callable[[int, int], object] | None = None,
+) -> int:
     """Apply forward migrations up to `target`, each in its own transaction (`key`: the
-    database key, for the steps that need it)."""
+    database key, for the steps that need it). `on_upgrade(from, to)` is called once before
+    an existing database is upgraded (not a new one), so that a person can be told why this
+    start takes longer."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise DatabaseTooNewError(
@@ -132,6 +140,8 @@ def migrate(conn: Connection, target: int = SCHEMA_VERSION, *, key: bytes) -> in
         )
     if version >= target:
         return version
+    if on_upgrade is not None and version > 0:
+        on_upgrade(version, target)
     # A table rebuild (migration 5) drops and renames tables: foreign keys are checked once,
     # before each commit, instead of on every statement (the pragma is a no-op in a transaction).
     conn.execute("PRAGMA foreign_keys = OFF")
@@ -168,11 +178,12 @@ def open_database(
     key_known_good: bool = False,
     target_version: int = SCHEMA_VERSION,
     connect: Callable[..., Connection] = sqlcipher.connect,
+    on_upgrade: Callable[[int, int], object] | None = None,
 ) -> Connection:
     """Open (or with `create`, create) the encrypted queue and bring its schema up to date.
 
     `key_known_good` says the key matched the installation's key check, so a failure to read
-    page 1 means damage rather than a wrong key.
+    page 1 means damage rather than a wrong key. `on_upgrade` as `migrate` takes it.
     """
     try:
         is_new = _check_file(path, create)
@@ -189,7 +200,7 @@ def open_database(
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}").fetchone()
-        migrate(conn, target_version, key=key)
+        migrate(conn, target_version, key=key, on_upgrade=on_upgrade)
     except sqlcipher.Error as exc:
         conn.close()
         raise classify_sqlite_error(exc, path) from None

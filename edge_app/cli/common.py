@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -83,10 +84,22 @@ def _open(args: argparse.Namespace, *, interactive: bool = True) -> App:
     from edge_app.services import App
 
     provider = _prompt_passphrase(confirm=False) if interactive else None
-    app = App.open(_home(args), passphrase_provider=provider)
+    app = App.open(_home(args), passphrase_provider=provider, on_upgrade=_say_upgrading)
     # Who the audit trail names: the scheduled run, or a person at the command line.
     app.act_as("schedule" if getattr(args, "unattended", False) else "operator")
     return app
+
+
+def _say_upgrading(old: int, new: int) -> None:
+    """Before the first start of a new version upgrades the queue: it takes longer, once (the
+    unattended run's log says so too)."""
+    logging.getLogger("edge_app.cli").info("upgrading the queue from schema %d to %d", old, new)
+    print(
+        f"Updating the queue for this version (schema {old} to {new}); the first start of a "
+        "new version does this once, and it can take a minute for a store with a long history.",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _print_warnings(warnings: Sequence[object]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
@@ -122,10 +122,15 @@ class Installation(AppBase):
         *,
         env: Mapping[str, str] | None = None,
         passphrase_provider: PassphraseProvider | None = None,
+        on_upgrade: Callable[[int, int], object] | None = None,
     ) -> Self:
+        """The installation in `home`; `on_upgrade(from, to)` is told before its queue's
+        schema is upgraded (the first start of a new version, which may take a minute)."""
         config = load_config(home)
         key_source = load_key(home, env=env, passphrase_provider=passphrase_provider)
-        conn = open_database(home / DATABASE_FILE, key_source.key, key_known_good=True)
+        conn = open_database(
+            home / DATABASE_FILE, key_source.key, key_known_good=True, on_upgrade=on_upgrade
+        )
         store = Store(conn, audit_key=audit_key(key_source.key))
         try:
             store.fix_legacy_sn(config.device_id)

@@ -346,6 +346,38 @@ def test_status_starts_without_the_gateway_sandbox_scheduler_or_qt(
     subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
 
 
+def test_the_first_start_of_a_new_version_says_it_updates_the_queue(
+    home: Path, cli_in_process: Runner
+) -> None:
+    """A queue left by the version before (schema 11) is upgraded by the first command, which
+    says so on stderr (it can take a minute), while its output stays what a script reads."""
+    from sqlcipher3 import dbapi2 as sqlcipher
+
+    from storage.schema import SCHEMA_VERSION
+
+    init(home, cli=cli_in_process)
+    conn = sqlcipher.connect(str(home / "queue.db"), isolation_level=None)
+    conn.execute(f"PRAGMA key = \"x'{TEST_KEY}'\"")
+    for statement in (  # schema 12 undone: the trail indexed by uuid, no record ids
+        "DROP INDEX audit_tx_id",
+        "ALTER TABLE audit DROP COLUMN tx_id",
+        "CREATE INDEX audit_tx ON audit(tx_uuid)",
+        "PRAGMA user_version = 11",
+    ):
+        conn.execute(statement)
+    conn.close()
+    first = run(home, "status", "--json")
+    assert first.returncode == 0, first.stderr
+    assert first.stderr.strip() == (
+        f"Updating the queue for this version (schema 11 to {SCHEMA_VERSION}); the first start "
+        "of a new version does this once, and it can take a minute for a store with a long "
+        "history."
+    )
+    assert json.loads(first.stdout)["transactions"]["queued"] == 0
+    again = run(home, "status", "--json")
+    assert again.returncode == 0 and again.stderr == ""
+
+
 def test_sandbox_and_schedule_options_are_declared_when_asked_for(
     home: Path, cli_in_process: Runner
 ) -> None:

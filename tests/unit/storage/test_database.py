@@ -125,6 +125,27 @@ def test_upgrade_from_each_earlier_version_keeps_data(tmp_path: Path, version: i
     upgraded.close()
 
 
+def test_an_upgrade_is_announced_once_before_it_starts(tmp_path: Path) -> None:
+    """An existing database is upgraded after `on_upgrade(from, to)`; a new one, or one
+    already current, is not announced."""
+    told: list[tuple[int, int, int]] = []
+
+    def on_upgrade(old: int, new: int) -> None:  # the version on disk when it is told
+        told.append((old, new, int(raw.execute("PRAGMA user_version").fetchone()[0])))
+
+    path = tmp_path / "queue.db"
+    fresh = open_database(path, KEY, create=True, target_version=10, on_upgrade=on_upgrade)
+    fresh.close()
+    assert told == []
+    raw = sqlcipher.connect(str(path), isolation_level=None)
+    raw.execute(f"PRAGMA key = \"x'{KEY.hex()}'\"")
+    open_database(path, KEY, on_upgrade=on_upgrade).close()
+    assert told == [(10, SCHEMA_VERSION, 10)]
+    open_database(path, KEY, on_upgrade=on_upgrade).close()
+    assert len(told) == 1
+    raw.close()
+
+
 def test_schema_5_keeps_every_record_and_knows_which_ones_were_sent(tmp_path: Path) -> None:
     """The rebuild for `held` keeps ids, links and card data; `sent_ts` comes from the trail."""
     path = tmp_path / "queue.db"

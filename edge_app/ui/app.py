@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEventLoop
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMessageBox,
+    QProgressDialog,
+    QWidget,
+)
 
 from edge_app.ui.i18n import app_icon, say, switch_language, tr
 from edge_app.ui.widgets import AskDialog
@@ -21,6 +28,7 @@ EXIT_SETUP = 2
 # An open that takes longer than this says so: the first start of a new version may update a
 # large queue (schema 12 fills in every audit entry's record id) for up to a minute.
 SLOW_OPEN_S = 0.5
+NOTICE_WIDTH = 440  # px: the opening message in two or three lines
 
 
 def application() -> QApplication:
@@ -118,16 +126,16 @@ def open_showing_progress(
     worker.start()
     worker.join(after_s)
     if worker.is_alive():
-        notice = QProgressDialog(
+        notice = QProgressDialog("", "", 0, 0, parent)
+        label = QLabel(
             tr(
                 "Opening the queue. The first start of a new version updates it, which can "
                 "take a minute for a store with a long history."
-            ),
-            "",
-            0,
-            0,
-            parent,
+            )
         )
+        label.setWordWrap(True)  # two short lines rather than one as wide as the screen
+        notice.setLabel(label)
+        notice.setFixedWidth(NOTICE_WIDTH)
         notice.setWindowTitle(APP_NAME)
         notice.setCancelButton(None)  # the update is one transaction: it finishes or not at all
         notice.setMinimumDuration(0)

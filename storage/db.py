@@ -121,12 +121,16 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
+# Told (from version, to version) before an existing queue is upgraded: it takes longer, once.
+UpgradeNotice = Callable[[int, int], object]
+
+
 def migrate(
     conn: Connection,
     target: int = SCHEMA_VERSION,
     *,
     key: bytes,
-    on_upgrade: Callable[[int, int], object] | None = None,
+    on_upgrade: UpgradeNotice | None = None,
 ) -> int:
     """Apply forward migrations up to `target`, each in its own transaction (`key`: the
     database key, for the steps that need it). `on_upgrade(from, to)` is called once before
@@ -178,7 +182,7 @@ def open_database(
     key_known_good: bool = False,
     target_version: int = SCHEMA_VERSION,
     connect: Callable[..., Connection] = sqlcipher.connect,
-    on_upgrade: Callable[[int, int], object] | None = None,
+    on_upgrade: UpgradeNotice | None = None,
 ) -> Connection:
     """Open (or with `create`, create) the encrypted queue and bring its schema up to date.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Self
@@ -28,7 +28,7 @@ from edge_app.domain.errors import ValidationError
 from edge_app.domain.limits import DEFAULT_LIMITS, limits_to_json
 from edge_app.services.base import AppBase
 from edge_app.services.system import local_time_zone, system_description
-from storage.db import open_database, open_reader
+from storage.db import UpgradeNotice, open_database, open_reader
 from storage.errors import KeyUnavailable, StorageError
 from storage.files import ensure_private_dir
 from storage.keys import PassphraseProvider, audit_key, create_key, load_key
@@ -122,7 +122,7 @@ class Installation(AppBase):
         *,
         env: Mapping[str, str] | None = None,
         passphrase_provider: PassphraseProvider | None = None,
-        on_upgrade: Callable[[int, int], object] | None = None,
+        on_upgrade: UpgradeNotice | None = None,
     ) -> Self:
         """The installation in `home`; `on_upgrade(from, to)` is told before its queue's
         schema is upgraded (the first start of a new version, which may take a minute)."""
